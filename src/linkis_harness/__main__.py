@@ -1,0 +1,5 @@
+"""`python -m linkis_harness` runs the CLI."""
+
+from linkis_harness.cli import main
+
+main()

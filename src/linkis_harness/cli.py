@@ -1,0 +1,357 @@
+"""The `linkis-harness` command: check | load | rules | serve | execid.
+
+`main()` is the console entry point and the only caller of `sys.exit`; tests call
+`run(argv, stdout, stderr)`, which returns the exit code (0 held, 1 findings, 2 not run).
+Each subcommand parses its options here and hands them to its runner module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from linkis_harness import config
+from linkis_harness.errors import ExitCode, HarnessError
+
+__all__ = ["main", "run"]
+
+_PROFILES = ("smoke", "standard", "deep")
+
+
+class _Streams:
+    """The output streams of one `run()` call (click's own echo is bypassed for testability)."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
+
+
+def _auth_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the target and credential options shared by check, load and rules."""
+    opts = [
+        click.option(
+            "--target",
+            envvar="LINKIS_TARGET",
+            metavar="URL",
+            help="Gateway root, e.g. http://gateway:9001 (default: embedded simulator).",
+        ),
+        click.option("--user", envvar="LINKIS_USER", help="Login user [LINKIS_USER]."),
+        click.option(
+            "--password",
+            envvar="LINKIS_PASSWORD",
+            help="Login password [LINKIS_PASSWORD].",
+        ),
+        click.option(
+            "--token-code",
+            envvar="LINKIS_TOKEN_CODE",
+            help="Token-Code header [LINKIS_TOKEN_CODE].",
+        ),
+        click.option(
+            "--token-user",
+            envvar="LINKIS_TOKEN_USER",
+            help="Token-User header [LINKIS_TOKEN_USER].",
+        ),
+        click.option(
+            "--timeout",
+            type=float,
+            default=None,
+            help="Per-request timeout in seconds (default 10).",
+        ),
+        click.option(
+            "--insecure",
+            is_flag=True,
+            default=None,
+            help="Skip TLS certificate verification.",
+        ),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _peer_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--peer-password",
+        envvar="LINKIS_PEER_PASSWORD",
+        help="Password of the peer user [LINKIS_PEER_PASSWORD].",
+    )(func)
+    return click.option(
+        "--peer-user",
+        envvar="LINKIS_PEER_USER",
+        help="A second, non-admin account for cross-user checks [LINKIS_PEER_USER].",
+    )(func)
+
+
+_SETTING_KEYS = (
+    "target",
+    "user",
+    "password",
+    "token_code",
+    "token_user",
+    "peer_user",
+    "peer_password",
+    "timeout",
+    "insecure",
+)
+
+
+def _settings(kwargs: dict[str, Any]) -> config.Settings:
+    overrides = {k: kwargs.pop(k, None) for k in _SETTING_KEYS}
+    # click already merged the environment into the options; pass an empty environ for the
+    # LINKIS_* layer but the real one for ${VAR} expansion.
+    return config.load(overrides, os.environ)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--verbose", is_flag=True, help="Show tracebacks for internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Contract, load and proxy-rule tests for the Apache Linkis REST API."""
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+
+
+@cli.command()
+@_auth_options
+@_peer_options
+@click.option(
+    "--proxy-rules",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="proxy.properties the gateway should enforce.",
+)
+@click.option(
+    "--token-rules",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Token rules file (TOKEN=user1,user2).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(_PROFILES),
+    default="standard",
+    show_default=True,
+    help="How much to run.",
+)
+@click.option(
+    "--junit-xml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a JUnit XML report here.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write JUnit, JSON results and the schemathesis cassette here.",
+)
+@click.option(
+    "--seed", type=int, help="Hypothesis/schemathesis seed for a reproducible run."
+)
+@click.option(
+    "--workloads",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of workload YAML files (default: the shipped ones).",
+)
+@click.option(
+    "-m",
+    "--marker",
+    "markers",
+    help="Only run these check families (pytest -m expression), e.g. 'log or kill'.",
+)
+@click.option("--quiet", is_flag=True, help="Only the final table.")
+@click.pass_context
+def check(ctx: click.Context, **kwargs: Any) -> None:
+    """Run the contract suite against a Linkis deployment (default: the embedded simulator)."""
+    from linkis_harness import checkrun
+
+    settings = _settings(kwargs)
+    ctx.obj["code"] = checkrun.run_check(
+        settings, out=ctx.obj["streams"].out, err=ctx.obj["streams"].err, **kwargs
+    )
+
+
+@cli.command()
+@_auth_options
+@click.option(
+    "--users",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Concurrent lifecycle users (closed model).",
+)
+@click.option(
+    "--spawn-rate",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Users started per second.",
+)
+@click.option(
+    "--run-time",
+    default="30s",
+    show_default=True,
+    help="How long to run, e.g. 30s, 5m.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Local Locust worker processes (0: one process).",
+)
+@click.option(
+    "--sla",
+    "slas",
+    multiple=True,
+    metavar="EXPR",
+    help="SLA such as 'p95(job_total)<30s' (repeatable).",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write Locust HTML/CSV, JSON summary and a PNG chart here.",
+)
+@click.pass_context
+def load(ctx: click.Context, **kwargs: Any) -> None:
+    """Run the Locust lifecycle load test (default target: the embedded simulator)."""
+    from linkis_harness import loadrun
+
+    settings = _settings(kwargs)
+    ctx.obj["code"] = loadrun.run_load(
+        settings, out=ctx.obj["streams"].out, err=ctx.obj["streams"].err, **kwargs
+    )
+
+
+@cli.command()
+@_auth_options
+@click.option(
+    "--proxy-rules",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="proxy.properties the gateway should enforce.",
+)
+@click.option(
+    "--token-rules",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Token rules file (TOKEN=user1,user2).",
+)
+@click.pass_context
+def rules(ctx: click.Context, **kwargs: Any) -> None:
+    """Lint proxy/token rule files and prove the gateway enforces them."""
+    from linkis_harness import rulesrun
+
+    settings = _settings(kwargs)
+    ctx.obj["code"] = rulesrun.run_rules(
+        settings, out=ctx.obj["streams"].out, err=ctx.obj["streams"].err, **kwargs
+    )
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=9001,
+    show_default=True,
+    help="Port (0: any free port).",
+)
+@click.option(
+    "--proxy-rules",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="proxy.properties for /user/proxy.",
+)
+@click.option(
+    "--token-rules",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Token rules for Token-Code/Token-User.",
+)
+@click.option(
+    "--fault", default=None, help="Serve one named defect ('list' shows them)."
+)
+@click.option(
+    "--speed",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Divide every job duration by this.",
+)
+@click.pass_context
+def serve(ctx: click.Context, **kwargs: Any) -> None:
+    """Run the embedded Linkis simulator (a faithful twin with named fault modes)."""
+    from linkis_harness.simulator import server
+
+    ctx.obj["code"] = server.run_serve(
+        out=ctx.obj["streams"].out, err=ctx.obj["streams"].err, **kwargs
+    )
+
+
+@cli.command()
+@click.argument("exec_ids", nargs=-1, required=True, metavar="ID...")
+@click.pass_context
+def execid(ctx: click.Context, exec_ids: tuple[str, ...]) -> None:
+    """Print each execID's fields as JSON; exit 1 if one does not parse."""
+    from linkis_harness.core.execid import ExecId
+    from linkis_harness.errors import InvalidExecId
+
+    streams: _Streams = ctx.obj["streams"]
+    code = ExitCode.OK
+    for text in exec_ids:
+        try:
+            streams.out.write(
+                json.dumps(ExecId.parse(text).describe(), ensure_ascii=False) + "\n"
+            )
+        except InvalidExecId as exc:
+            streams.err.write(f"{text!r}: {exc}\n")
+            code = ExitCode.FINDINGS
+    ctx.obj["code"] = code
+
+
+def run(
+    argv: Sequence[str], stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Run the CLI with `argv` and return its exit code; never raises for user errors."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    obj: dict[str, Any] = {"streams": _Streams(out, err)}
+    verbose = "--verbose" in argv
+    try:
+        cli.main(list(argv), prog_name="linkis-harness", standalone_mode=False, obj=obj)
+    except click.UsageError as exc:
+        hint = f"\n\nRun 'linkis-harness {exc.ctx.command_path.split(' ', 1)[-1] if exc.ctx else ''} --help'.".replace(
+            "  ", " "
+        )
+        err.write(f"error: {exc.format_message()}{hint}\n")
+        return ExitCode.NOT_RUN
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        err.write("aborted\n")
+        return ExitCode.NOT_RUN
+    except click.ClickException as exc:
+        err.write(f"error: {exc.format_message()}\n")
+        return ExitCode.NOT_RUN
+    except HarnessError as exc:
+        err.write(f"error: {exc}\n")
+        if verbose:
+            err.write(traceback.format_exc())
+        return ExitCode.NOT_RUN
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return ExitCode.NOT_RUN
+    except Exception as exc:
+        err.write(f"internal error: {type(exc).__name__}: {exc}\n")
+        if verbose:
+            err.write(traceback.format_exc())
+        else:
+            err.write("(run with --verbose for the traceback)\n")
+        return ExitCode.NOT_RUN
+    return int(obj.get("code", ExitCode.OK))
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run(sys.argv[1:]))

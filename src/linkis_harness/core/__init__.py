@@ -1,0 +1,1 @@
+"""Pure core: Linkis domain logic with no I/O (stdlib only)."""

@@ -1,0 +1,1 @@
+"""The embedded Linkis simulator."""
