@@ -1,0 +1,363 @@
+"""The Linkis answer envelope `{method, status, message, data}` and its HTTP mapping (§1, §13).
+
+Real quirks this module treats as correct:
+- errors come with HTTP 400 (`Message.messageToHttpStatus`), not-logged-in with 401;
+- `method` is `/api/entrance/<id>/status` (no `rest_j/v1`); error answers may carry `null` or
+  the full request URI (`/api/rest_j/v1/...`, gateway answers);
+- gateway parser/routing errors are HTTP 200 with `status: 1` (§13), so callers that may hit
+  an unroutable id pass `gateway_routing=True`.
+
+Masked crashes: an uncaught Java exception in a controller becomes `status 1` with the message
+`operation failed(操作失败)s！the reason(原因)：<RootCause>: <msg>` and `data.errorMsg.errCode == 0`
+(`MOD/package.scala catchMsg`). A few of those are the documented real answer of an operation
+(status of an evicted job without taskID → `NumberFormatException: null`, #755; kill without
+taskID → NPE, #1538). `masked_crash` cannot know the operation, so callers pass the exception
+names that are expected in their context via `allow=`, taken from `DOCUMENTED_CRASHES`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from linkis_harness.core.violation import Violation
+from linkis_harness.errors import MalformedEnvelope
+
+__all__ = [
+    "CRASH_MARKER",
+    "DOCUMENTED_CRASHES",
+    "Envelope",
+    "MessageStatus",
+    "check_envelope",
+    "http_status_for",
+    "is_framework_error",
+    "masked_crash",
+]
+
+_CHECK = "envelope"
+API_ROOT = "/api/rest_j/v1"
+CRASH_MARKER = "operation failed(操作失败)s！the reason(原因)："
+
+# Documented real answers that look like crashes, by context (the caller picks the key).
+DOCUMENTED_CRASHES: Mapping[str, frozenset[str]] = {
+    # /entrance/{id}/status of a job no longer in memory, no taskID: Long.parseLong(null) (#755)
+    "status-without-taskid": frozenset({"NumberFormatException"}),
+    # /entrance/{id}/kill of a job no longer in memory, no taskID (#1538)
+    "kill-without-taskid": frozenset({"NullPointerException"}),
+    # /entrance/{id}/killJobs without idList/taskIDList (§13)
+    "killjobs-missing-list": frozenset({"NullPointerException"}),
+    # /user/proxy without proxyUser or validationCode (§2.4)
+    "proxy-missing-param": frozenset({"NullPointerException"}),
+}
+
+# JDK/Scala unchecked exceptions recognised at the start of a message without the marker.
+_RUNTIME_EXCEPTIONS = frozenset(
+    {
+        "ArithmeticException",
+        "ArrayIndexOutOfBoundsException",
+        "ClassCastException",
+        "ClassNotFoundException",
+        "ConcurrentModificationException",
+        "IllegalArgumentException",
+        "IllegalStateException",
+        "IndexOutOfBoundsException",
+        "MatchError",
+        "NoClassDefFoundError",
+        "NoSuchElementException",
+        "NullPointerException",
+        "NumberFormatException",
+        "OutOfMemoryError",
+        "StackOverflowError",
+        "StringIndexOutOfBoundsException",
+        "UnsupportedOperationException",
+    }
+)
+_CLASS = re.compile(r"\s*((?:[A-Za-z_$][\w$]*\.)*([A-Z][\w$]*))(?::|$)")
+
+
+class MessageStatus(IntEnum):
+    NO_LOGIN = -1
+    SUCCESS = 0
+    ERROR = 1
+    VALIDATE_FAILED = 2
+    AUTH_FAILED = 3
+    WARNING = 4
+
+
+_HTTP = {
+    MessageStatus.NO_LOGIN: 401,
+    MessageStatus.SUCCESS: 200,
+    MessageStatus.ERROR: 400,
+    MessageStatus.VALIDATE_FAILED: 412,
+    MessageStatus.AUTH_FAILED: 403,
+    MessageStatus.WARNING: 206,
+}
+
+
+def http_status_for(status: int) -> int:
+    """Return the HTTP status Linkis sets for an envelope `status` (-1→401 … 4→206)."""
+    try:
+        return _HTTP[MessageStatus(status)]
+    except ValueError:
+        raise ValueError(
+            f"status {status!r} is not a Linkis MessageStatus (expected -1..4)"
+        ) from None
+
+
+def is_framework_error(body: Mapping[str, Any]) -> bool:
+    """Say whether a JSON body is a web framework's default error, not a Linkis envelope.
+
+    Spring: `{timestamp, status, error, path, ...}` (#2642); Starlette/plain: `{"detail": ...}`.
+    """
+    if not isinstance(body, Mapping):
+        return False
+    keys = set(body)
+    spring = {"timestamp", "status", "error"} <= keys
+    plain = "detail" in keys and not keys & {"status", "data", "method"}
+    return spring or plain
+
+
+def _decode(body: bytes | str | Mapping[str, Any], http_status: int) -> Any:
+    if isinstance(body, Mapping):
+        return body
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise MalformedEnvelope(
+            "answer is not JSON", http_status=http_status, body=text
+        ) from None
+
+
+def _shown(body: object) -> str:
+    return (
+        body
+        if isinstance(body, str)
+        else json.dumps(body, ensure_ascii=False, default=str)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A decoded Linkis answer."""
+
+    method: str | None
+    status: int
+    message: str
+    data: dict[str, Any]
+
+    @classmethod
+    def from_json(
+        cls, body: bytes | str | Mapping[str, Any], *, http_status: int = 200
+    ) -> Envelope:
+        """Decode an answer; missing `method`/`message`/`data` default, wrong types do not.
+
+        Shape defects are for `check_envelope` to report; this only refuses what is not an
+        envelope at all (not JSON, not an object, no integer `status`, a framework error body).
+        """
+        value = _decode(body, http_status)
+
+        def bad(why: str) -> MalformedEnvelope:
+            return MalformedEnvelope(why, http_status=http_status, body=_shown(value))
+
+        if not isinstance(value, Mapping):
+            raise bad(
+                f"answer is a JSON {type(value).__name__}, not an envelope object"
+            )
+        if is_framework_error(value):
+            raise bad("answer is a web framework's error body, not a Linkis envelope")
+        status = value.get("status")
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise bad(f"envelope 'status' must be an integer, got {status!r}")
+        method = value.get("method")
+        message = value.get("message", "")
+        data = value.get("data")
+        if method is not None and not isinstance(method, str):
+            raise bad(f"envelope 'method' must be a string or null, got {method!r}")
+        if message is None:
+            message = ""
+        if not isinstance(message, str):
+            raise bad(f"envelope 'message' must be a string, got {message!r}")
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise bad(f"envelope 'data' must be an object, got {type(data).__name__}")
+        return cls(method, status, message, dict(data))
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(
+        type(value), "array" if isinstance(value, list) else "object"
+    )
+
+
+def _shape(value: Mapping[str, Any]) -> list[Violation]:
+    found: list[Violation] = []
+    wanted: dict[str, tuple[str, ...]] = {
+        "method": ("string", "null"),
+        "status": ("integer",),
+        "message": ("string",),
+        "data": ("object",),
+    }
+    for key, types in wanted.items():
+        if key not in value:
+            found.append(
+                Violation(
+                    _CHECK, f"envelope key {key!r} missing", f"keys: {sorted(value)}"
+                )
+            )
+        elif _type_name(value[key]) not in types:
+            found.append(
+                Violation(
+                    _CHECK,
+                    f"envelope {key!r} has the wrong type",
+                    f"expected {' or '.join(types)}, got {_type_name(value[key])} {value[key]!r}"[
+                        :300
+                    ],
+                )
+            )
+    return found
+
+
+def _method_ok(actual: str | None, expected: str, status: int) -> bool:
+    if status != MessageStatus.SUCCESS:
+        # Aspect-caught errors leave it null; gateway answers carry the full request URI.
+        full = API_ROOT + expected.removeprefix("/api")
+        return actual is None or actual in (expected, full)
+    return actual == expected
+
+
+def check_envelope(
+    *,
+    http_status: int,
+    content_type: str | None,
+    body: bytes,
+    expected_method: str | None = None,
+    gateway_routing: bool = False,
+) -> list[Violation]:
+    """Check one answer against the envelope contract; return every defect found.
+
+    `gateway_routing=True`: the request may fail in the gateway's parser/router, whose answers
+    are HTTP 200 with status 1 (§13); HTTP 400 for status 1 is accepted too.
+    """
+    found: list[Violation] = []
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if not (media == "application/json" or media.endswith("+json")):
+        found.append(
+            Violation(
+                _CHECK,
+                "answer is not declared JSON",
+                f"Content-Type {content_type!r}, expected application/json",
+            )
+        )
+    try:
+        value = json.loads(body.decode("utf-8"))
+    except ValueError:
+        text = body[:200].decode("utf-8", errors="replace")
+        return [
+            *found,
+            Violation(
+                _CHECK, "answer is not JSON", f"HTTP {http_status}, body {text!r}"
+            ),
+        ]
+    if not isinstance(value, dict):
+        return [
+            *found,
+            Violation(
+                _CHECK,
+                "answer is not an envelope object",
+                f"HTTP {http_status}, JSON {_type_name(value)}",
+            ),
+        ]
+    if is_framework_error(value):
+        return [
+            *found,
+            Violation(
+                _CHECK,
+                "framework error body instead of an envelope",
+                f"HTTP {http_status}, body {_shown(value)[:300]}",
+            ),
+        ]
+    found += _shape(value)
+    status = value.get("status")
+    if isinstance(status, int) and not isinstance(status, bool):
+        found += _http_agrees(status, http_status, gateway_routing=gateway_routing)
+        method = value.get("method")
+        if (
+            expected_method is not None
+            and _type_name(method) in ("string", "null")
+            and not _method_ok(method, expected_method, status)
+        ):
+            found.append(
+                Violation(
+                    _CHECK,
+                    "envelope method does not name the operation",
+                    f"expected {expected_method!r}, got {method!r} (status {status})",
+                )
+            )
+    return found
+
+
+def _http_agrees(
+    status: int, http_status: int, *, gateway_routing: bool
+) -> list[Violation]:
+    try:
+        expected = http_status_for(status)
+    except ValueError as exc:
+        return [Violation(_CHECK, "unknown envelope status", str(exc))]
+    allowed = {expected}
+    if gateway_routing and status == MessageStatus.ERROR:
+        allowed.add(200)
+    if http_status in allowed:
+        return []
+    return [
+        Violation(
+            _CHECK,
+            "HTTP status disagrees with envelope status",
+            f"status {status} ({MessageStatus(status).name}) must come with HTTP {expected}, got HTTP {http_status}",
+        )
+    ]
+
+
+def _root_cause(message: str) -> str | None:
+    """Return the exception class an uncaught-exception message names, if it names one."""
+    _, marker, tail = message.partition(CRASH_MARKER)
+    match = _CLASS.match(tail if marker else message)
+    if match is None:
+        return None
+    name = match.group(2)
+    if marker or name in _RUNTIME_EXCEPTIONS:
+        return name
+    return None
+
+
+def masked_crash(envelope: Envelope, *, allow: Collection[str] = ()) -> str | None:
+    """Say why a `status 1` answer hides a server crash, or None when it does not.
+
+    `allow`: exception class names (simple names) that are the documented real answer in the
+    caller's context, e.g. `DOCUMENTED_CRASHES["status-without-taskid"]`.
+    """
+    if envelope.status != MessageStatus.ERROR:
+        return None
+    error_msg = envelope.data.get("errorMsg")
+    code = error_msg.get("errCode") if isinstance(error_msg, Mapping) else None
+    zero_code = _type_name(code) == "integer" and code == 0
+    marker = CRASH_MARKER in envelope.message
+    cause = _root_cause(envelope.message)
+    if not (zero_code or marker or cause):
+        return None
+    if cause is not None and cause in allow:
+        return None
+    what = f"uncaught {cause}" if cause else "an uncaught exception"
+    evidence = (
+        "data.errorMsg.errCode is 0"
+        if zero_code
+        else "the message is Linkis' catch-all text"
+    )
+    return f"status 1 hides {what} ({evidence}): message {envelope.message[:200]!r}"
