@@ -1,0 +1,548 @@
+"""LinkisClient: the only code that speaks HTTP to a Linkis target (httpx).
+
+Every call returns an `Answer`, whatever the target said: the checks decide what an answer
+means. Only the transport layer raises: `TargetUnreachable` when nothing answers,
+`LoginFailed` when a login is refused. Paths are relative to `/api/rest_j/v1`.
+
+Authentication mirrors the official Java client (API-FACTS §9): password mode logs in with
+`POST /user/login`, keeps the session cookie and logs in again once when a call answers 401;
+token mode sends `Token-Code`/`Token-User` on every call and never logs in.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import shlex
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from linkis_harness.config import Settings
+from linkis_harness.core.envelope import Envelope
+from linkis_harness.errors import (
+    ConfigError,
+    LoginFailed,
+    MalformedEnvelope,
+    TargetUnreachable,
+)
+
+__all__ = ["TICKET_COOKIES", "Answer", "LinkisClient"]
+
+# Session cookie names: 1.1.1+ first, then the 0.x-1.1.0 name (API-FACTS §2.2).
+TICKET_COOKIES = ("linkis_user_session_ticket_id_v1", "bdp-user-ticket-id")
+_SECRET_BODY_KEYS = frozenset({"password", "passwdEncrypt"})
+_SECRET_QUERY_KEYS = {"password": "<password>", "validationCode": "<validation-code>"}
+_SECRET_HEADERS = {"token-code": "<token-code>"}
+_EXCERPT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One request and what the target answered, with a secret-free curl reproducer."""
+
+    method: str
+    url: str
+    http_status: int
+    headers: Mapping[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
+    envelope: Envelope | None = field(repr=False)
+    elapsed: float = field(repr=False)
+    sent_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    sent_body: bytes = field(default=b"", repr=False)
+    insecure: bool = field(default=False, repr=False)
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def status(self) -> int | None:
+        """The envelope's `status`, or None when the answer is not an envelope."""
+        return self.envelope.status if self.envelope is not None else None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The envelope's `data` (empty when the answer is not an envelope)."""
+        return self.envelope.data if self.envelope is not None else {}
+
+    @property
+    def message(self) -> str:
+        """The envelope's `message` ('' when the answer is not an envelope)."""
+        return self.envelope.message if self.envelope is not None else ""
+
+    @property
+    def ok(self) -> bool:
+        """True for an envelope with status 0."""
+        return self.status == 0
+
+    @property
+    def content_type(self) -> str | None:
+        """The Content-Type header, if any."""
+        return self.headers.get("content-type")
+
+    def json(self) -> Any:
+        """Return the body parsed as JSON, or None when it is not JSON."""
+        try:
+            return jsonlib.loads(self.body)
+        except ValueError:
+            return None
+
+    def text(self, *, limit: int = _EXCERPT) -> str:
+        """Return the body as text with secrets scrubbed, cut at `limit` characters."""
+        text = _scrub(self.body.decode("utf-8", errors="replace"), self.secrets)
+        return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+
+    def curl(self) -> str:
+        """Return a curl command repeating this request; passwords, tokens and tickets are placeholders."""
+        parts = ["curl", "-sS"]
+        if self.insecure:
+            parts.append("-k")
+        parts += ["-X", self.method, _scrub_url(self.url)]
+        for name, value in self.sent_headers:
+            parts += ["-H", f"{name}: {_scrub_header(name, value)}"]
+        if self.sent_body:
+            parts += ["--data-raw", _scrub_body(self.sent_body)]
+        return _scrub(" ".join(shlex.quote(p) for p in parts), self.secrets)
+
+    def evidence(self) -> str:
+        """Return the request as curl and the response, for a violation's detail."""
+        return (
+            f"request:  {self.curl()}\n"
+            f"response: HTTP {self.http_status} ({self.content_type or 'no content type'})"
+            f"\n{self.text()}"
+        )
+
+    def __repr__(self) -> str:
+        return f"Answer({self.method} {_scrub_url(self.url)} -> HTTP {self.http_status}, status {self.status})"
+
+
+def _scrub(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _scrub_url(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = [
+        (k, _SECRET_QUERY_KEYS.get(k, v))
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="<>:")))
+
+
+def _scrub_header(name: str, value: str) -> str:
+    lowered = name.lower()
+    if lowered in _SECRET_HEADERS:
+        return _SECRET_HEADERS[lowered]
+    if lowered == "cookie":
+        cookies = []
+        for item in value.split(";"):
+            key, _, _ = item.strip().partition("=")
+            cookies.append(f"{key}=<session-ticket>")
+        return "; ".join(cookies)
+    return value
+
+
+def _scrub_body(body: bytes) -> str:
+    text = body.decode("utf-8", errors="replace")
+    try:
+        parsed = jsonlib.loads(text)
+    except ValueError:
+        return text
+    if isinstance(parsed, dict) and _SECRET_BODY_KEYS & parsed.keys():
+        hidden = {
+            k: ("<password>" if k in _SECRET_BODY_KEYS else v)
+            for k, v in parsed.items()
+        }
+        return jsonlib.dumps(hidden, ensure_ascii=False)
+    return text
+
+
+def _unreachable(target: str, exc: httpx.TransportError, timeout: float) -> str:
+    """One line saying why nothing answered (refused, DNS, TLS, timeout)."""
+    text = str(exc) or type(exc).__name__
+    lowered = text.lower()
+    if isinstance(exc, httpx.TimeoutException):
+        reason = f"no answer within {timeout:g}s ({type(exc).__name__}); raise --timeout or check the network"
+    elif "refused" in lowered:
+        reason = "connection refused: nothing is listening there (is the gateway running? check --target)"
+    elif any(
+        s in lowered
+        for s in ("name or service", "nodename", "getaddrinfo", "name resolution")
+    ):
+        reason = f"the host name does not resolve (DNS): {text}"
+    elif "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
+        reason = f"TLS handshake failed: {text} (use --insecure for a self-signed certificate)"
+    else:
+        reason = f"{type(exc).__name__}: {text}"
+    return f"cannot reach {target}: {reason}"
+
+
+class LinkisClient:
+    """A Linkis REST client for one identity (a password login or a token)."""
+
+    def __init__(self, settings: Settings, *, http: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self._base = settings.api_base
+        self._own_http = http is None
+        self._http = http or httpx.Client(
+            timeout=settings.timeout,
+            verify=not settings.insecure,
+            follow_redirects=False,
+        )
+        self._ticket: tuple[str, str] | None = None
+        self._credentials: tuple[str, str] | None = None
+        self.relogins = 0
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def user(self) -> str | None:
+        """The user this client acts as (the token user in token mode)."""
+        if self.settings.uses_token:
+            return self.settings.token_user
+        if self._credentials is not None:
+            return self._credentials[0]
+        return self.settings.user
+
+    @property
+    def ticket_cookie(self) -> str | None:
+        """The name of the session cookie this client holds, if logged in."""
+        return self._ticket[0] if self._ticket else None
+
+    def close(self) -> None:
+        """Close the HTTP connection pool (only when this client created it)."""
+        if self._own_http:
+            self._http.close()
+
+    def __enter__(self) -> LinkisClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def drop_session(self) -> None:
+        """Forget the session cookie (the next call is not logged in unless it re-logs)."""
+        self._ticket = None
+
+    def _secrets(self) -> tuple[str, ...]:
+        values = list(self.settings.secrets())
+        if self._credentials is not None:
+            values.append(self._credentials[1])
+        if self._ticket is not None:
+            values.append(self._ticket[1])
+        return tuple(v for v in values if len(v) >= 3)
+
+    def _auth_headers(self) -> dict[str, str]:
+        if self.settings.uses_token:
+            assert self.settings.token_code is not None
+            assert self.settings.token_user is not None
+            return {
+                "Token-Code": self.settings.token_code,
+                "Token-User": self.settings.token_user,
+            }
+        if self._ticket is not None:
+            return {"Cookie": f"{self._ticket[0]}={self._ticket[1]}"}
+        return {}
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, object] | None,
+        json: object,
+        headers: Mapping[str, str] | None,
+        content: bytes | None,
+        auth: bool,
+    ) -> tuple[Answer, httpx.Response]:
+        url = self._base + (path if path.startswith("/") else "/" + path)
+        sent: dict[str, str] = {}
+        if auth:
+            sent.update(self._auth_headers())
+        if json is not None:
+            content = jsonlib.dumps(json, ensure_ascii=False).encode()
+            sent["Content-Type"] = "application/json"
+        sent.update(headers or {})
+        query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        request = self._http.build_request(
+            method, url, params=query, headers=sent, content=content
+        )
+        started = time.monotonic()
+        try:
+            response = self._http.send(request)
+        except httpx.TransportError as exc:
+            raise TargetUnreachable(
+                _unreachable(
+                    self.settings.target or self._base, exc, self.settings.timeout
+                )
+            ) from None
+        finally:
+            # Cookies are sent explicitly; the jar must not add a stale or foreign ticket.
+            if self._own_http:
+                self._http.cookies.clear()
+        elapsed = time.monotonic() - started
+        try:
+            envelope: Envelope | None = Envelope.from_json(
+                response.content, http_status=response.status_code
+            )
+        except (MalformedEnvelope, ValueError):
+            envelope = None
+        answer = Answer(
+            method=method.upper(),
+            url=str(request.url),
+            http_status=response.status_code,
+            headers=dict(response.headers),
+            body=response.content,
+            envelope=envelope,
+            elapsed=elapsed,
+            sent_headers=tuple(sent.items()),
+            sent_body=content or b"",
+            insecure=self.settings.insecure,
+            secrets=self._secrets(),
+        )
+        return answer, response
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        json: object = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        auth: bool = True,
+    ) -> Answer:
+        """Send one request; on a 401 of a logged-in session, log in again once and retry."""
+        answer, _ = self._send(
+            method,
+            path,
+            params=params,
+            json=json,
+            headers=headers,
+            content=content,
+            auth=auth,
+        )
+        if (
+            auth
+            and self._credentials is not None
+            and not self.settings.uses_token
+            and (answer.http_status == 401 or answer.status == -1)
+            and not path.lstrip("/").startswith("user/")
+        ):
+            self.login(*self._credentials)
+            self.relogins += 1
+            answer, _ = self._send(
+                method,
+                path,
+                params=params,
+                json=json,
+                headers=headers,
+                content=content,
+                auth=auth,
+            )
+        return answer
+
+    # -- gateway user endpoints ---------------------------------------------------------------
+
+    def login(
+        self,
+        user: str | None = None,
+        password: str | None = None,
+        *,
+        raise_on_refusal: bool = True,
+    ) -> Answer:
+        """Log in with a password and keep the session cookie; `LoginFailed` when refused."""
+        user = user if user is not None else self.settings.user
+        password = password if password is not None else self.settings.password
+        if user is None or password is None:
+            raise ConfigError(
+                "no user and password to log in with: pass --linkis-user and --linkis-password "
+                "(or LINKIS_USER and LINKIS_PASSWORD)"
+            )
+        answer, response = self._send(
+            "POST",
+            "/user/login",
+            params=None,
+            json={"userName": user, "password": password},
+            headers=None,
+            content=None,
+            auth=False,
+        )
+        scrubbed = _scrub(answer.message, (password,))
+        if answer.status != 0:
+            if not raise_on_refusal:
+                return answer
+            said = (
+                f"status {answer.status}, {scrubbed!r}"
+                if answer.envelope is not None
+                else f"not a Linkis envelope: {answer.text(limit=200)!r}"
+            )
+            raise LoginFailed(
+                f"login as {user!r} refused by {self.settings.target}: HTTP {answer.http_status}, {said}"
+            )
+        ticket = _ticket_from(response)
+        if ticket is None:
+            if not raise_on_refusal:
+                return answer
+            raise LoginFailed(
+                f"login as {user!r} at {self.settings.target} answered status 0 but set no session "
+                f"cookie (expected {' or '.join(TICKET_COOKIES)})"
+            )
+        self._ticket = ticket
+        self._credentials = (user, password)
+        return answer
+
+    def authenticate(self) -> None:
+        """Make this client ready: log in (password mode) or prove the token is accepted."""
+        if not self.settings.uses_token:
+            self.login()
+            return
+        # /user/* is answered by the gateway before token auth runs (API-FACTS §2.1), so the
+        # token is proven on an ordinary endpoint.
+        answer = self.job_history_list(pageSize=1)
+        if answer.http_status == 401 or answer.status == -1:
+            raise LoginFailed(
+                f"token {self.settings.token_user!r} refused by {self.settings.target}: "
+                f"HTTP {answer.http_status}, {answer.text(limit=300)}"
+            )
+
+    def logout(self) -> Answer:
+        """Log out and forget the session cookie."""
+        answer = self.request("GET", "/user/logout")
+        self._ticket = None
+        self._credentials = None
+        return answer
+
+    def user_info(self) -> Answer:
+        """`GET /user/userInfo`."""
+        return self.request("GET", "/user/userInfo")
+
+    def proxy(self, proxy_user: str, validation_code: str) -> Answer:
+        """`/user/proxy`: on success the session acts as `proxy_user` (no re-login afterwards)."""
+        answer, response = self._send(
+            "GET",
+            "/user/proxy",
+            params={"proxyUser": proxy_user, "validationCode": validation_code},
+            json=None,
+            headers=None,
+            content=None,
+            auth=True,
+        )
+        ticket = _ticket_from(response)
+        if answer.status == 0 and ticket is not None:
+            self._ticket = ticket
+            self._credentials = None
+        return answer
+
+    # -- entrance -----------------------------------------------------------------------------
+
+    def execute(self, body: Mapping[str, Any]) -> Answer:
+        """`POST /entrance/execute`."""
+        return self.request("POST", "/entrance/execute", json=body)
+
+    def submit(self, body: Mapping[str, Any]) -> Answer:
+        """`POST /entrance/submit`."""
+        return self.request("POST", "/entrance/submit", json=body)
+
+    def status(self, exec_id: str, task_id: int | str | None = None) -> Answer:
+        """`GET /entrance/{execID}/status[?taskID=]`."""
+        return self.request("GET", _job(exec_id, "status"), params={"taskID": task_id})
+
+    def progress(self, exec_id: str) -> Answer:
+        """`GET /entrance/{execID}/progress`."""
+        return self.request("GET", _job(exec_id, "progress"))
+
+    def progress_with_resource(self, exec_id: str) -> Answer:
+        """`GET /entrance/{execID}/progressWithResource`."""
+        return self.request("GET", _job(exec_id, "progressWithResource"))
+
+    def log(
+        self,
+        exec_id: str,
+        from_line: int | None = None,
+        size: int | None = None,
+        distinct_level: bool | None = None,
+    ) -> Answer:
+        """`GET /entrance/{execID}/log`; None leaves a parameter out (server default)."""
+        return self.request(
+            "GET",
+            _job(exec_id, "log"),
+            params={
+                "fromLine": from_line,
+                "size": size,
+                "distinctLevel": distinct_level,
+            },
+        )
+
+    def kill(self, exec_id: str, task_id: int | str | None = None) -> Answer:
+        """`GET /entrance/{execID}/kill[?taskID=]` (kill is GET in real Linkis)."""
+        return self.request("GET", _job(exec_id, "kill"), params={"taskID": task_id})
+
+    def kill_jobs(
+        self, exec_id: str, id_list: Sequence[str], task_id_list: Sequence[int]
+    ) -> Answer:
+        """`POST /entrance/{execID}/killJobs`."""
+        return self.request(
+            "POST",
+            _job(exec_id, "killJobs"),
+            json={"idList": list(id_list), "taskIDList": list(task_id_list)},
+        )
+
+    def pause(self, exec_id: str) -> Answer:
+        """`GET /entrance/{execID}/pause`."""
+        return self.request("GET", _job(exec_id, "pause"))
+
+    # -- job history and result sets ----------------------------------------------------------
+
+    def job_history(self, task_id: int | str) -> Answer:
+        """`GET /jobhistory/{taskID}/get`."""
+        return self.request("GET", f"/jobhistory/{quote(str(task_id), safe='')}/get")
+
+    def job_history_list(self, **params: object) -> Answer:
+        """`GET /jobhistory/list` with the given query parameters."""
+        return self.request("GET", "/jobhistory/list", params=params)
+
+    def dir_file_trees(self, path: str) -> Answer:
+        """`GET /filesystem/getDirFileTrees?path=`."""
+        return self.request("GET", "/filesystem/getDirFileTrees", params={"path": path})
+
+    def open_file(
+        self, path: str, page: int | None = None, page_size: int | None = None
+    ) -> Answer:
+        """`GET /filesystem/openFile?path=&page=&pageSize=`."""
+        return self.request(
+            "GET",
+            "/filesystem/openFile",
+            params={"path": path, "page": page, "pageSize": page_size},
+        )
+
+    def open_log(self, path: str) -> Answer:
+        """`GET /filesystem/openLog?path=`."""
+        return self.request("GET", "/filesystem/openLog", params={"path": path})
+
+
+def _param(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _job(exec_id: str, operation: str) -> str:
+    return f"/entrance/{quote(exec_id, safe=':@')}/{operation}"
+
+
+def _ticket_from(response: httpx.Response) -> tuple[str, str] | None:
+    cookies = {c.name: c.value or "" for c in response.cookies.jar}
+    for name in TICKET_COOKIES:
+        if cookies.get(name):
+            return name, cookies[name]
+    # A deployment may rename the cookie (wds.linkis.session.ticket.key): take a lone one.
+    named = [(k, v) for k, v in cookies.items() if v]
+    return named[0] if len(named) == 1 else None
