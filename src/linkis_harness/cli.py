@@ -239,6 +239,31 @@ def load(ctx: click.Context, **kwargs: Any) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Token rules file (TOKEN=user1,user2).",
 )
+@click.option(
+    "--lint-only", is_flag=True, help="Only lint the rule files (no target needed)."
+)
+@click.option(
+    "--proxy-mode",
+    type=click.Choice(("login", "headers")),
+    default="login",
+    show_default=True,
+    help="login: /user/proxy?proxyUser=&validationCode= (real Linkis); headers: the documented Proxy-User + Validation-Code headers.",
+)
+@click.option(
+    "--show-secrets",
+    is_flag=True,
+    help="Show tokens in full (default: a short fingerprint).",
+)
+@click.option(
+    "--junit-xml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a JUnit XML report here (one test case per row).",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write rules-junit.xml and rules.json here.",
+)
 @click.pass_context
 def rules(ctx: click.Context, **kwargs: Any) -> None:
     """Lint proxy/token rule files and prove the gateway enforces them."""

@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_TOKENS",
     "Finding",
     "Rule",
+    "RuleKind",
     "RuleSet",
     "Severity",
     "java_split",

@@ -1,0 +1,526 @@
+"""The proxy-user and token matrix: every case the rule files imply, asked of a live gateway.
+
+`derive_cases` turns the rules in force into cases (pure); `MatrixRunner.run_case` asks the
+gateway one case through `LinkisClient` and returns a `Row` with what was expected, what was
+observed and the verdict. Proxy cases use the real `/user/proxy?proxyUser=&validationCode=`
+(API-FACTS §2.4) or, with `proxy_mode="headers"`, the documented-but-unimplemented
+`Proxy-User` + `Validation-Code` request headers; token cases send `Token-Code` + `Token-User`
+to `jobhistory/list` (§2.3). Tokens appear in rows only as `fingerprint(token)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from linkis_harness.client import Answer, LinkisClient
+from linkis_harness.config import Settings
+from linkis_harness.core.rules import RuleSet
+
+__all__ = [
+    "Case",
+    "MatrixRunner",
+    "Observed",
+    "ProxyMode",
+    "Redactor",
+    "Row",
+    "check_reachable",
+    "derive_cases",
+    "fingerprint",
+]
+
+Kind = Literal["proxy", "token"]
+ProxyMode = Literal["login", "headers"]
+Expect = Literal["accept", "refuse"]
+
+# A user name no rule lists, for `*` rules; a token no file defines, for the unknown-token case.
+ANY_USER = "lh-anyone-7c2e"
+UNKNOWN_TOKEN = "LH-UNKNOWN-TOKEN-0b9d41"
+# The job submitted through an accepted proxy session: quick, no rows (simulator directive).
+_JOB_CODE = (
+    "# linkis-sim: duration=0 queue=0 lines=1 rows=0\necho linkis-harness-rules\n"
+)
+
+
+def fingerprint(token: str) -> str:
+    """Return a short, stable stand-in for a token: a few leading characters + a sha256 prefix."""
+    digest = hashlib.sha256(token.encode()).hexdigest()[:8]
+    shown = token[: min(4, len(token) // 3)]
+    return f"{shown}…{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One question for the gateway: may `user` use `token`? `None` = the parameter is left out."""
+
+    kind: Kind
+    token: str | None
+    user: str | None
+    expect: Expect
+    why: str
+    acts_as: str | None = None  # the session user an accepted case must show
+    line: int | None = None  # rule line the case comes from
+
+    def ident(self, index: int) -> str:
+        """Return a stable, secret-free id such as `proxy-07-bob-prefix`."""
+        user = "none" if self.user is None else (self.user or "empty")
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{user}-{self.why}").strip("_")
+        return f"{self.kind}-{index:02d}-{slug}"
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """What the gateway answered: the deciding answer's HTTP code, status and message."""
+
+    http_status: int | None
+    status: int | None
+    message: str
+    detail: str = ""  # follow-up evidence: session user, job owner
+
+    def short(self) -> str:
+        """Return `HTTP 400 status 1 'Validation failed'`-style text."""
+        http = "-" if self.http_status is None else str(self.http_status)
+        status = "-" if self.status is None else str(self.status)
+        text = f"HTTP {http} status {status} {self.message!r}"
+        return f"{text}; {self.detail}" if self.detail else text
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One case, what was observed and whether the gateway held the rule."""
+
+    case: Case
+    ident: str
+    observed: Observed
+    held: bool
+    reason: str = ""
+    curl: str = field(default="", repr=False)
+
+
+# --- deriving cases (pure) ------------------------------------------------------------------
+
+
+def _near_misses(user: str, *, spaces: bool, empty: bool) -> list[tuple[str, str]]:
+    misses = [
+        (user.upper(), "upper case"),
+        (user[:1].swapcase() + user[1:], "case variant"),
+        (user + "x", "superstring"),
+    ]
+    if len(user) >= 2:
+        misses.append((user[:-1], "prefix"))
+    if spaces:
+        misses.append((f" {user} ", "with spaces"))
+    if empty:
+        misses.append(("", "empty name"))
+    return misses
+
+
+def _dedupe(cases: Iterable[Case]) -> list[Case]:
+    seen: set[tuple[Kind, str | None, str | None]] = set()
+    out = []
+    for case in cases:
+        key = (case.kind, case.token, case.user)
+        if key not in seen:
+            seen.add(key)
+            out.append(case)
+    return out
+
+
+def _proxy_cases(rules: RuleSet, known_users: Sequence[str]) -> list[Case]:
+    cases: list[Case] = []
+    for rule in rules.effective():
+        token, line = rule.key, rule.line
+        if rule.value == "*":
+            cases.append(
+                Case("proxy", token, ANY_USER, "accept", "wildcard", ANY_USER, line)
+            )
+            continue
+        listed = [u for u in rule.users if u]
+        candidates: list[tuple[str, str]] = []
+        for user in listed:
+            cases.append(
+                Case("proxy", token, user, "accept", "listed", user.lower(), line)
+            )
+            candidates += _near_misses(user, spaces=True, empty=False)
+        candidates.append(("", "empty name"))
+        candidates += [(u, "not listed") for u in known_users]
+        for user, why in candidates:
+            if not rules.proxy_allows(token, user):
+                cases.append(Case("proxy", token, user, "refuse", why, None, line))
+    return cases
+
+
+def _token_cases(rules: RuleSet, known_users: Sequence[str]) -> list[Case]:
+    cases: list[Case] = []
+    for rule in rules.effective():
+        token, line = rule.key, rule.line
+        # Header values cannot carry leading/trailing spaces, and a blank Token-User crashes a
+        # real 1.x gateway (API-FACTS §13): such entries and near misses are left out.
+        listed = [u for u in rule.users if u and u == u.strip() and u != "*"]
+        if "*" in rule.users:
+            cases.append(
+                Case("token", token, ANY_USER, "accept", "wildcard", None, line)
+            )
+        candidates: list[tuple[str, str]] = []
+        for user in listed:
+            cases.append(Case("token", token, user, "accept", "listed", None, line))
+            candidates += _near_misses(user, spaces=False, empty=False)
+        candidates += [(u, "not listed") for u in known_users]
+        for user, why in candidates:
+            if not rules.token_allows(token, user):
+                cases.append(Case("token", token, user, "refuse", why, None, line))
+    return cases
+
+
+def _first_user(rules: RuleSet, known_users: Sequence[str]) -> str:
+    for rule in rules.effective():
+        for user in rule.users:
+            if user and user != "*" and user == user.strip():
+                return user
+    return known_users[0] if known_users else ANY_USER
+
+
+def derive_cases(
+    *,
+    proxy_rules: RuleSet | None,
+    token_rules: RuleSet | None,
+    known_users: Sequence[str] = (),
+) -> list[Case]:
+    """Return every case the rules imply (accepts, near misses, peers, unknown token, missing parameters)."""
+    users: dict[str, None] = dict.fromkeys(known_users)
+    for rules in (proxy_rules, token_rules):
+        if rules is not None:
+            users.update(dict.fromkeys(rules.users()))
+    everyone = [u for u in users if u and u == u.strip()]
+    cases: list[Case] = []
+    if proxy_rules is not None and proxy_rules.rules:
+        cases += _proxy_cases(proxy_rules, everyone)
+        user = _first_user(proxy_rules, everyone)
+        token = proxy_rules.effective()[0].key
+        unknown = _unknown_token(proxy_rules, token_rules)
+        cases += [
+            Case("proxy", unknown, user, "refuse", "unknown token"),
+            Case("proxy", token, None, "refuse", "no proxyUser"),
+            Case("proxy", None, user, "refuse", "no validationCode"),
+            Case("proxy", None, None, "refuse", "no parameters"),
+        ]
+    if token_rules is not None and token_rules.rules:
+        cases += _token_cases(token_rules, everyone)
+        user = _first_user(token_rules, everyone)
+        token = token_rules.effective()[0].key
+        cases += [
+            Case(
+                "token",
+                _unknown_token(proxy_rules, token_rules),
+                user,
+                "refuse",
+                "unknown token",
+            ),
+            Case("token", token, None, "refuse", "no Token-User"),
+        ]
+    return _dedupe(cases)
+
+
+def _unknown_token(*rulesets: RuleSet | None) -> str:
+    keys = {r.key for rs in rulesets if rs is not None for r in rs.rules}
+    token = UNKNOWN_TOKEN
+    while token in keys:
+        token += "x"
+    return token
+
+
+# --- redaction -----------------------------------------------------------------------------
+
+
+class Redactor:
+    """Replace tokens (by fingerprint) and other secrets (by `***`) in any text shown to people."""
+
+    def __init__(
+        self,
+        tokens: Iterable[str],
+        *,
+        secrets: Iterable[str] = (),
+        show_secrets: bool = False,
+    ) -> None:
+        self.show_secrets = show_secrets
+        pairs = [(t, fingerprint(t)) for t in set(tokens) if t]
+        pairs += [(s, "***") for s in set(secrets) if s and len(s) >= 3]
+        # Longest first, so a token containing another is replaced whole.
+        self._pairs = sorted(pairs, key=lambda p: -len(p[0]))
+
+    def token(self, token: str | None) -> str:
+        """Return how a token is shown: whole with `--show-secrets`, else its fingerprint."""
+        if token is None:
+            return "(none)"
+        return token if self.show_secrets else fingerprint(token)
+
+    def __call__(self, text: str) -> str:
+        """Return `text` with every known secret replaced."""
+        if self.show_secrets:
+            return text
+        for secret, shown in self._pairs:
+            text = text.replace(secret, shown)
+        return text
+
+
+# --- running cases against a gateway --------------------------------------------------------
+
+
+def _acting_user(answer: Answer) -> str | None:
+    name = answer.data.get("userName")
+    return name if isinstance(name, str) else None
+
+
+def _observed(answer: Answer, detail: str = "") -> Observed:
+    message = answer.message if answer.envelope is not None else answer.text(limit=120)
+    return Observed(answer.http_status, answer.status, message, detail)
+
+
+def _submit_body(user: str) -> dict[str, Any]:
+    return {
+        "executionContent": {"code": _JOB_CODE, "runType": "shell"},
+        "params": {"variable": {}, "configuration": {}},
+        "labels": {"engineType": "shell-1", "userCreator": f"{user}-IDE"},
+    }
+
+
+class MatrixRunner:
+    """Ask a gateway the cases: one fresh client (and session) per case."""
+
+    def __init__(self, settings: Settings, *, proxy_mode: ProxyMode = "login") -> None:
+        self.settings = settings
+        self.proxy_mode = proxy_mode
+
+    def _client(self) -> LinkisClient:
+        return LinkisClient(self.settings)
+
+    @property
+    def login_user(self) -> str | None:
+        """The configured user proxy cases log in as first (None: no password login)."""
+        if self.settings.user and self.settings.password:
+            return self.settings.user
+        return None
+
+    def run(self, cases: Sequence[Case]) -> list[Row]:
+        """Run every case in order (raises `TargetError` when the gateway cannot be used)."""
+        return [self.run_case(case, index=i + 1) for i, case in enumerate(cases)]
+
+    def run_case(self, case: Case, *, index: int = 0) -> Row:
+        """Ask the gateway one case and judge the answer."""
+        ident = case.ident(index)
+        with self._client() as client:
+            if case.kind == "token":
+                return self._token(client, case, ident)
+            if self.login_user is not None:
+                client.login()
+            if self.proxy_mode == "headers":
+                return self._proxy_headers(client, case, ident)
+            return self._proxy_login(client, case, ident)
+
+    # -- token --------------------------------------------------------------------------------
+
+    def _token(self, client: LinkisClient, case: Case, ident: str) -> Row:
+        headers = {}
+        if case.token is not None:
+            headers["Token-Code"] = case.token
+        if case.user is not None:
+            headers["Token-User"] = case.user
+        answer = client.request(
+            "GET",
+            "/jobhistory/list",
+            params={"pageSize": 1},
+            headers=headers,
+            auth=False,
+        )
+        observed = _observed(answer)
+        curl = answer.curl()
+        if case.expect == "accept":
+            if answer.status == 0 and answer.http_status == 200:
+                return Row(case, ident, observed, True, curl=curl)
+            return Row(
+                case,
+                ident,
+                observed,
+                False,
+                f"a listed user was refused (expected HTTP 200 status 0, got HTTP {answer.http_status} status {answer.status})",
+                curl,
+            )
+        if answer.status == -1 and answer.http_status == 401:
+            return Row(case, ident, observed, True, curl=curl)
+        if answer.status == 0:
+            return Row(
+                case,
+                ident,
+                observed,
+                False,
+                f"the gateway let {case.user!r} use a token not granted to it",
+                curl,
+            )
+        return Row(
+            case,
+            ident,
+            observed,
+            False,
+            f"refused, but with HTTP {answer.http_status} status {answer.status} (expected HTTP 401 status -1)",
+            curl,
+        )
+
+    # -- proxy through /user/proxy --------------------------------------------------------------
+
+    def _proxy_login(self, client: LinkisClient, case: Case, ident: str) -> Row:
+        if case.user is not None and case.token is not None:
+            answer = client.proxy(case.user, case.token)
+        else:
+            params = {"proxyUser": case.user, "validationCode": case.token}
+            answer = client.request("GET", "/user/proxy", params=params)
+        curl = answer.curl()
+        if case.expect == "accept":
+            if answer.status != 0:
+                return Row(
+                    case,
+                    ident,
+                    _observed(answer),
+                    False,
+                    f"a listed user was refused (expected status 0, got HTTP {answer.http_status} status {answer.status})",
+                    curl,
+                )
+            return self._check_acting(client, case, ident, answer, curl, headers={})
+        return self._check_refused(client, case, ident, answer, curl, headers={})
+
+    # -- proxy through Proxy-User / Validation-Code headers ---------------------------------------
+
+    def _proxy_headers(self, client: LinkisClient, case: Case, ident: str) -> Row:
+        headers = {}
+        if case.user is not None:
+            headers["Proxy-User"] = case.user
+        if case.token is not None:
+            headers["Validation-Code"] = case.token
+        answer = client.request("GET", "/user/userInfo", headers=headers)
+        curl = answer.curl()
+        if case.expect == "accept":
+            if answer.status != 0 or _acting_user(answer) != case.acts_as:
+                return Row(
+                    case,
+                    ident,
+                    _observed(answer, f"session user {_acting_user(answer)!r}"),
+                    False,
+                    f"a listed user was refused (expected status 0 acting as {case.acts_as!r})",
+                    curl,
+                )
+            return self._check_acting(client, case, ident, answer, curl, headers)
+        return self._check_refused(client, case, ident, answer, curl, headers)
+
+    # -- shared judgements ------------------------------------------------------------------------
+
+    def _check_acting(
+        self,
+        client: LinkisClient,
+        case: Case,
+        ident: str,
+        answer: Answer,
+        curl: str,
+        headers: dict[str, str],
+    ) -> Row:
+        """Judge an accepted proxy: the session must act as the user and own what it submits."""
+        info = client.request("GET", "/user/userInfo", headers=headers)
+        session = _acting_user(info) if info.status == 0 else None
+        if session != case.acts_as:
+            return Row(
+                case,
+                ident,
+                _observed(answer, f"session user {session!r}"),
+                False,
+                f"accepted, but the session acts as {session!r}, not {case.acts_as!r}",
+                info.curl(),
+            )
+        assert case.acts_as is not None
+        owner, evidence = self._job_owner(client, case.acts_as, headers)
+        detail = f"session user {session!r}; {evidence}"
+        if owner != case.acts_as:
+            return Row(
+                case,
+                ident,
+                _observed(answer, detail),
+                False,
+                f"accepted, but a job submitted through the session is owned by {owner!r}, not {case.acts_as!r}",
+                curl,
+            )
+        return Row(case, ident, _observed(answer, detail), True, curl=curl)
+
+    def _job_owner(
+        self, client: LinkisClient, user: str, headers: dict[str, str]
+    ) -> tuple[str | None, str]:
+        submitted = client.request(
+            "POST", "/entrance/submit", json=_submit_body(user), headers=headers
+        )
+        task_id = submitted.data.get("taskID")
+        if submitted.status != 0 or task_id is None:
+            return None, (
+                f"submit refused: HTTP {submitted.http_status} status {submitted.status} {submitted.message!r}"
+            )
+        history = client.request("GET", f"/jobhistory/{task_id}/get", headers=headers)
+        task = history.data.get("task")
+        if history.status != 0 or not isinstance(task, dict):
+            return None, (
+                f"job {task_id}: history answered HTTP {history.http_status} status {history.status}"
+            )
+        owner = task.get("executeUser")
+        return (owner if isinstance(owner, str) else None), (
+            f"job {task_id} executeUser {owner!r}"
+        )
+
+    def _check_refused(
+        self,
+        client: LinkisClient,
+        case: Case,
+        ident: str,
+        answer: Answer,
+        curl: str,
+        headers: dict[str, str],
+    ) -> Row:
+        """Judge a refused proxy: not status 0, and the session still acts as the login user."""
+        login = self.login_user
+        if answer.status == 0 and not (
+            self.proxy_mode == "headers" and _acting_user(answer) == login
+        ):
+            return Row(
+                case,
+                ident,
+                _observed(answer, f"session user {_acting_user(answer)!r}"),
+                False,
+                f"the gateway let {login or 'an anonymous caller'!r} act as {case.user!r}",
+                curl,
+            )
+        if answer.envelope is None and answer.http_status < 400:
+            return Row(
+                case,
+                ident,
+                _observed(answer),
+                False,
+                f"not a refusal: HTTP {answer.http_status} without a Linkis envelope",
+                curl,
+            )
+        info = client.request("GET", "/user/userInfo", headers=headers)
+        session = _acting_user(info) if info.status == 0 else None
+        if session != login:
+            return Row(
+                case,
+                ident,
+                _observed(answer, f"then session user {session!r}"),
+                False,
+                f"refused, but the session now acts as {session!r} instead of {login!r}",
+                info.curl(),
+            )
+        return Row(case, ident, _observed(answer), True, curl=curl)
+
+
+def check_reachable(settings: Settings) -> None:
+    """Raise `TargetError` with a one-line reason when the gateway does not answer (or refuses the login)."""
+    with LinkisClient(settings) as client:
+        if settings.user and settings.password:
+            client.login()
+        else:
+            client.request("GET", "/user/userInfo", auth=False)
