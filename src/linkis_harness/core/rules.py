@@ -194,7 +194,17 @@ def _unescape(text: str) -> str:
             continue
         out.append(_ESCAPES.get(nxt, nxt))
         i += 2
-    return "".join(out)
+    return _join_surrogates("".join(out))
+
+
+def _join_surrogates(text: str) -> str:
+    """Combine UTF-16 surrogate pairs left by escapes into one character (Java strings are UTF-16)."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    try:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        return text  # a lone surrogate stays as it is, like in Java
 
 
 def _split_line(text: str) -> tuple[str, str] | None:
@@ -298,7 +308,9 @@ def _escape(text: str, *, key: bool) -> str:
         elif key and ch in "=:#!":
             out.append("\\" + ch)
         elif not ch.isprintable() or ch in "\u2028\u2029\x85\x1c\x1d\x1e":
-            out.append(f"\\u{ord(ch):04x}")
+            units = ch.encode("utf-16-be", "surrogatepass")
+            for k in range(0, len(units), 2):
+                out.append(f"\\u{int.from_bytes(units[k : k + 2]):04x}")
         else:
             out.append(ch)
     return "".join(out)
