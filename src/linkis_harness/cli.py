@@ -163,6 +163,18 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     help="Only run these check families (pytest -m expression), e.g. 'log or kill'.",
 )
 @click.option("--quiet", is_flag=True, help="Only the final table.")
+@click.option(
+    "--quirks",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Known-quirks YAML: accepted deviations reported as accepted (repeatable).",
+)
+@click.option(
+    "--sim-speed",
+    type=click.FloatRange(min=0.01),
+    default=None,
+    help="Embedded simulator only: divide job durations by this (default 1).",
+)
 @click.pass_context
 def check(ctx: click.Context, **kwargs: Any) -> None:
     """Run the contract suite against a Linkis deployment (default: the embedded simulator)."""

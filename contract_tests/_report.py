@@ -1,0 +1,469 @@
+"""pytest plugin for `linkis-harness check`: results as JSON lines, evidence, accepted quirks.
+
+Loaded with `-p _report` (the runner puts this directory on PYTHONPATH). Plain
+`pytest contract_tests` works without it; with it:
+
+- `--linkis-events FILE` appends one JSON object per finished test (family, outcome, the
+  violation's check/title/detail, the request that showed it as a curl reproducer and the
+  response), flushed as it happens so the runner can show progress;
+- every HTTP exchange made through httpx (the harness client) is kept in a small ring, so a
+  failure can name the request behind it without the tests' cooperation;
+- `--linkis-quirks FILE` (repeatable) turns failures that match an accepted deviation
+  (check + operation + pattern) into "accepted" (reported by pytest as xfail), like
+  schemathesis `--baseline`.
+
+Secrets (LINKIS_PASSWORD, LINKIS_TOKEN_CODE, LINKIS_PEER_PASSWORD, session cookies) are replaced by
+placeholders in everything this plugin writes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import shlex
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+FAMILIES = (
+    "envelope",
+    "schema",
+    "crash",
+    "execid",
+    "states",
+    "progress",
+    "log",
+    "kill",
+    "auth",
+    "rules",
+    "results",
+)
+_SECRET_VARS = ("LINKIS_PASSWORD", "LINKIS_TOKEN_CODE", "LINKIS_PEER_PASSWORD")
+_SECRET_HEADERS = {"cookie": "<session cookie>", "token-code": "$LINKIS_TOKEN_CODE"}
+_MAX_BODY = 2000
+_RING = 400
+
+
+# -- secrets ---------------------------------------------------------------------------------
+
+
+def _secrets() -> list[tuple[str, str]]:
+    pairs = [(os.environ[v], f"${v}") for v in _SECRET_VARS if os.environ.get(v)]
+    # Longest first, so a password that contains another one is replaced whole.
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+def scrub(text: str) -> str:
+    """Replace every known secret value in `text` by its environment-variable placeholder."""
+    for value, placeholder in _secrets():
+        text = text.replace(value, placeholder)
+    return re.sub(
+        r"(linkis_user_session_ticket_id_v1|bdp-user-ticket-id)=[^;\s'\"]+",
+        r"\1=<session>",
+        text,
+    )
+
+
+# -- evidence: the HTTP exchanges of the run -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: bytes
+    status: int
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: bytes
+
+    def curl(self) -> str:
+        parts = ["curl", "-i", "-X", self.method]
+        for name, value in self.request_headers:
+            low = name.lower()
+            if low in ("host", "content-length", "accept-encoding", "connection"):
+                continue
+            if low == "user-agent" or low == "accept":
+                continue
+            shown = _SECRET_HEADERS.get(low, value)
+            parts += ["-H", f"{name}: {shown}"]
+        if self.request_body:
+            parts += ["--data-raw", self.request_body.decode("utf-8", "replace")]
+        parts.append(self.url)
+        return scrub(" ".join(shlex.quote(p) for p in parts))
+
+    def response_text(self) -> str:
+        content_type = dict((k.lower(), v) for k, v in self.response_headers).get(
+            "content-type", ""
+        )
+        body = self.response_body[:_MAX_BODY].decode("utf-8", "replace")
+        more = " …" if len(self.response_body) > _MAX_BODY else ""
+        return scrub(
+            f"HTTP {self.status} ({content_type or 'no content type'})\n{body}{more}"
+        )
+
+
+class _Recorder:
+    """Keeps the last exchanges made through httpx (thread-safe, bounded)."""
+
+    def __init__(self) -> None:
+        self.exchanges: deque[tuple[int, Exchange]] = deque(maxlen=_RING)
+        self.counter = 0
+        self._lock = threading.Lock()
+        self._original: Any = None
+
+    def install(self) -> None:
+        original = httpx.Client.send
+        recorder = self
+
+        def send(
+            client: httpx.Client, request: httpx.Request, **kwargs: Any
+        ) -> httpx.Response:
+            response = original(client, request, **kwargs)
+            try:
+                body = response.read()
+            except httpx.HTTPError:
+                body = b""
+            recorder.add(
+                Exchange(
+                    method=request.method,
+                    url=str(request.url),
+                    request_headers=tuple(request.headers.items()),
+                    request_body=request.content if _has_content(request) else b"",
+                    status=response.status_code,
+                    response_headers=tuple(response.headers.items()),
+                    response_body=body,
+                )
+            )
+            return response
+
+        self._original = original
+        httpx.Client.send = send  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        if self._original is not None:
+            httpx.Client.send = self._original  # type: ignore[method-assign]
+            self._original = None
+
+    def add(self, exchange: Exchange) -> None:
+        with self._lock:
+            self.counter += 1
+            self.exchanges.append((self.counter, exchange))
+
+    def since(self, mark: int) -> list[Exchange]:
+        with self._lock:
+            return [e for n, e in self.exchanges if n > mark]
+
+    def all(self) -> list[Exchange]:
+        with self._lock:
+            return [e for _, e in self.exchanges]
+
+
+def _has_content(request: httpx.Request) -> bool:
+    try:
+        request.content  # noqa: B018 - raises for streaming bodies
+    except httpx.RequestNotRead:
+        return False
+    return True
+
+
+# -- quirks ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Quirk:
+    """An accepted deviation: failures of `check` on `operation` whose text matches `pattern`."""
+
+    check: str
+    operation: str
+    pattern: re.Pattern[str]
+    reason: str
+    source: str
+
+    def matches(self, check: str, operation: str, text: str) -> bool:
+        if self.check not in ("*", check):
+            return False
+        if self.operation != "*" and not fnmatch.fnmatchcase(operation, self.operation):
+            return False
+        return self.pattern.search(text) is not None
+
+
+def load_quirks(path: Path) -> list[Quirk]:
+    """Read a quirks file; raise `pytest.UsageError` naming the file and entry when it is wrong."""
+    where = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise pytest.UsageError(
+            f"--linkis-quirks: cannot read {where}: {exc.strerror}"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise pytest.UsageError(f"{where}: not valid YAML: {exc}") from None
+    if data is None:
+        return []
+    entries = data.get("quirks") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise pytest.UsageError(f"{where}: expected a mapping with a 'quirks' list")
+    quirks = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise pytest.UsageError(f"{where}: quirk #{number}: expected a mapping")
+        missing = [k for k in ("check", "reason") if not entry.get(k)]
+        if missing:
+            raise pytest.UsageError(
+                f"{where}: quirk #{number}: missing {', '.join(missing)}"
+            )
+        check = str(entry["check"])
+        if check != "*" and check not in FAMILIES:
+            raise pytest.UsageError(
+                f"{where}: quirk #{number}: unknown check {check!r}; expected one of {', '.join(FAMILIES)} or '*'"
+            )
+        try:
+            pattern = re.compile(str(entry.get("pattern", "")))
+        except re.error as exc:
+            raise pytest.UsageError(
+                f"{where}: quirk #{number}: bad pattern {entry.get('pattern')!r}: {exc}"
+            ) from None
+        quirks.append(
+            Quirk(
+                check=check,
+                operation=str(entry.get("operation", "*")),
+                pattern=pattern,
+                reason=str(entry["reason"]),
+                source=f"{path.name}#{number}",
+            )
+        )
+    return quirks
+
+
+# -- the plugin ------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("linkis-report", "linkis-harness check reporting")
+    group.addoption(
+        "--linkis-events",
+        metavar="FILE",
+        help="Append one JSON line per finished test to FILE.",
+    )
+    group.addoption(
+        "--linkis-quirks",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="Accepted deviations (YAML, repeatable): matching failures are reported as accepted.",
+    )
+    group.addoption(
+        "--linkis-cassette",
+        metavar="FILE",
+        help="Write the schemathesis cassette (VCR YAML) of the schema family here.",
+    )
+    group.addoption(
+        "--linkis-seed",
+        type=int,
+        metavar="N",
+        help="Seed for schemathesis and hypothesis (reproducible runs).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for family in FAMILIES:
+        config.addinivalue_line("markers", f"{family}: the {family} check family")
+    quirks: list[Quirk] = []
+    for name in config.getoption("--linkis-quirks"):
+        quirks.extend(load_quirks(Path(name)))
+    plugin = _ReportPlugin(config.getoption("--linkis-events"), quirks)
+    config.pluginmanager.register(plugin, "linkis-report-plugin")
+
+
+def family_of(item: pytest.Item) -> str:
+    """The check family of a test: its family marker, else its module name."""
+    for family in FAMILIES:
+        if item.get_closest_marker(family) is not None:
+            return family
+    name = Path(str(item.fspath)).stem
+    return name.removeprefix("test_") if name.startswith("test_") else name
+
+
+class _ReportPlugin:
+    def __init__(self, events: str | None, quirks: list[Quirk]) -> None:
+        self.events_path = Path(events) if events else None
+        self.quirks = quirks
+        self.recorder = _Recorder()
+        self.marks: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    @pytest.hookimpl
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.recorder.install()
+        self._write({"event": "start"})
+
+    @pytest.hookimpl
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.recorder.uninstall()
+        self._write({"event": "finish", "exitstatus": int(exitstatus)})
+
+    @pytest.hookimpl
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        counts: dict[str, int] = {}
+        for item in session.items:
+            fam = family_of(item)
+            counts[fam] = counts.get(fam, 0) + 1
+        self._write(
+            {"event": "collected", "total": len(session.items), "families": counts}
+        )
+
+    @pytest.hookimpl
+    def pytest_runtest_logstart(
+        self, nodeid: str, location: tuple[str, int | None, str]
+    ) -> None:
+        self.marks[nodeid] = self.recorder.counter
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[None]:
+        report: pytest.TestReport = yield  # type: ignore[misc]
+        report.user_properties.append(("linkis_family", family_of(item)))
+        if report.failed and call.excinfo is not None and self.quirks:
+            finding = _finding(call.excinfo.value, family_of(item))
+            text = f"{finding['title']}\n{finding['detail']}\n{finding['message']}"
+            for quirk in self.quirks:
+                if quirk.matches(finding["check"], finding["operation"], text):
+                    report.outcome = "skipped"
+                    report.wasxfail = f"accepted quirk ({quirk.source}): {quirk.reason}"  # type: ignore[attr-defined]
+                    break
+        if report.failed and call.excinfo is not None:
+            report.user_properties.append(
+                ("linkis_finding", _finding(call.excinfo.value, family_of(item)))
+            )
+        return report  # type: ignore[return-value]
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # The call's outcome, or a setup that skipped/failed, or a teardown that failed.
+        if report.when == "call" or not report.passed:
+            self._emit(report)
+
+    def _emit(self, report: pytest.TestReport) -> None:
+        outcome = report.outcome
+        if hasattr(report, "wasxfail"):
+            outcome = "accepted" if "accepted quirk" in report.wasxfail else "xfailed"
+        elif report.failed and report.when != "call":
+            outcome = "error"
+        family = next(
+            (v for k, v in report.user_properties if k == "linkis_family"),
+            None,
+        ) or _family_from_nodeid(report.nodeid, report.keywords)
+        event: dict[str, Any] = {
+            "event": "result",
+            "nodeid": report.nodeid,
+            "family": family,
+            "outcome": outcome,
+            "when": report.when,
+            "duration": round(report.duration, 3),
+        }
+        finding = next(
+            (v for k, v in report.user_properties if k == "linkis_finding"), None
+        )
+        if finding is not None:
+            event["violation"] = {
+                k: finding[k]
+                for k in ("check", "title", "detail", "operation", "exec_id")
+            }
+            event["message"] = finding["message"]
+            event["reproducer"] = finding.get("reproducer") or self._reproducer(
+                report.nodeid, finding
+            )
+        if outcome in ("skipped", "accepted", "xfailed"):
+            event["reason"] = _skip_reason(report)
+        self._write(event)
+
+    def _reproducer(
+        self, nodeid: str, finding: dict[str, Any]
+    ) -> dict[str, str] | None:
+        own = self.recorder.since(self.marks.get(nodeid, 0))
+        pool = own or self.recorder.all()
+        chosen: Exchange | None = None
+        exec_id = finding.get("exec_id")
+        if exec_id:
+            chosen = next(
+                (
+                    e
+                    for e in reversed(self.recorder.all())
+                    if exec_id in httpx.URL(e.url).path or exec_id in e.url
+                ),
+                None,
+            )
+        if chosen is None and pool:
+            chosen = pool[-1]
+        if chosen is None:
+            return None
+        return {"curl": chosen.curl(), "response": chosen.response_text()}
+
+    def _write(self, event: dict[str, Any]) -> None:
+        if self.events_path is None:
+            return
+        line = json.dumps(event, ensure_ascii=False, default=str)
+        with self._lock, self.events_path.open("a", encoding="utf-8") as fh:
+            fh.write(scrub(line) + "\n")
+
+
+def _family_from_nodeid(nodeid: str, keywords: Any) -> str:
+    for family in FAMILIES:
+        if family in keywords:
+            return family
+    stem = Path(nodeid.split("::", 1)[0]).stem
+    return stem.removeprefix("test_")
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    if hasattr(report, "wasxfail"):
+        return str(report.wasxfail)
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr or "")
+
+
+def _finding(exc: BaseException, family: str) -> dict[str, Any]:
+    """What a failure says: from a ContractViolation, a schemathesis failure or any assertion."""
+    check = getattr(exc, "check", None)
+    if isinstance(check, str) and hasattr(exc, "title"):
+        return {
+            "check": check,
+            "title": str(getattr(exc, "title", "")),
+            "detail": scrub(str(getattr(exc, "detail", ""))),
+            "operation": str(getattr(exc, "operation", "") or ""),
+            "exec_id": getattr(exc, "exec_id", None),
+            "message": scrub(str(exc))[:4000],
+        }
+    text = scrub(str(exc))
+    inner = list(getattr(exc, "exceptions", ()) or ())
+    title = getattr(exc, "title", None) or (
+        getattr(inner[0], "title", None) if inner else None
+    )
+    operation = getattr(exc, "operation", None) or ""
+    finding: dict[str, Any] = {
+        "check": family,
+        "title": str(title or text.splitlines()[0] if text else type(exc).__name__)[
+            :300
+        ],
+        "detail": text[:4000],
+        "operation": str(operation),
+        "exec_id": None,
+        "message": text[:4000],
+    }
+    curl = re.search(r"^\s*(curl .+)$", text, re.MULTILINE)
+    if curl:
+        finding["reproducer"] = {"curl": curl.group(1).strip(), "response": ""}
+    return finding

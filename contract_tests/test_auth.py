@@ -1,0 +1,252 @@
+"""Auth: the gateway lets nobody in without a session or a valid token (§2).
+
+- no cookie and no token → HTTP 401, status -1, `method` = the request URI (§2.1 step 6);
+- an unknown or expired session ticket → the same 401/-1 (§13);
+- a wrong password is refused and sets no session; a valid login works and `userInfo` names
+  the user;
+- `userInfo` without login answers status 1 (HTTP 400, `login failed! reason: ...`, §2.2/§13)
+  — real, accepted; what matters is that it never answers success;
+- tokens (when given, or when token rules are given): a Token-User the token does not allow, or
+  an unknown token, is refused with 401/-1 (§2.3).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from _lifecycle import violation
+from _protocol import api_path, assert_envelope
+
+from linkis_harness.client import Answer, LinkisClient
+from linkis_harness.config import Settings
+from linkis_harness.core.rules import RuleSet, parse_rules
+
+pytestmark = pytest.mark.auth
+
+_PROTECTED = {
+    "GET /jobhistory/list": ("GET", "/jobhistory/list", None),
+    "GET /entrance/{id}/status": (
+        "GET",
+        "/entrance/exec_id018014linkis-cg-entrancelocalhost:9104IDE_alice_shell_0/status",
+        None,
+    ),
+    "POST /entrance/submit": (
+        "POST",
+        "/entrance/submit",
+        {
+            "executionContent": {"code": "echo linkis-harness", "runType": "shell"},
+            "labels": {"engineType": "shell-1", "userCreator": "nobody-IDE"},
+        },
+    ),
+    "GET /filesystem/getDirFileTrees": (
+        "GET",
+        "/filesystem/getDirFileTrees?path=/tmp",
+        None,
+    ),
+}
+_NOBODY = "linkis-harness-nobody"
+
+
+def _assert_not_logged_in(answer: Answer, operation: str, why: str) -> None:
+    if answer.http_status != 401 or answer.status != -1:
+        raise violation(
+            "auth",
+            f"{why} was not refused with 401/status -1",
+            f"got HTTP {answer.http_status}, status {answer.status}",
+            answer,
+            operation=operation,
+        )
+    assert_envelope(answer, operation=operation)
+    uri = api_path(answer)
+    method = answer.envelope.method if answer.envelope is not None else None
+    if method is not None and method.split("?", 1)[0] != uri:
+        raise violation(
+            "auth",
+            "not-logged-in answer does not name the request URI",
+            f"method {method!r}, expected {uri!r} (§2.1)",
+            answer,
+            operation=operation,
+        )
+
+
+def _call(client: LinkisClient, key: str, **headers: str) -> Answer:
+    method, path, body = _PROTECTED[key]
+    path, _, query = path.partition("?")
+    params = dict(p.split("=", 1) for p in query.split("&")) if query else None
+    return client.request(
+        method, path, params=params, json=body, headers=headers or None
+    )
+
+
+@pytest.mark.parametrize("key", list(_PROTECTED))
+def test_no_credentials_is_refused(anon_client: LinkisClient, key: str) -> None:
+    _assert_not_logged_in(
+        _call(anon_client, key), key, "a request without cookie or token"
+    )
+
+
+def test_unknown_session_ticket_is_refused(anon_client: LinkisClient) -> None:
+    ticket = "bfs_" + secrets.token_hex(16)
+    answer = anon_client.request(
+        "GET",
+        "/jobhistory/list",
+        headers={"Cookie": f"linkis_user_session_ticket_id_v1={ticket}"},
+    )
+    _assert_not_logged_in(answer, "GET /jobhistory/list", "an unknown session ticket")
+
+
+def test_wrong_password_is_refused(settings: Settings) -> None:
+    if settings.user is None or settings.uses_token:
+        pytest.skip("no password login configured (token mode)")
+    with LinkisClient(replace(settings, token_code=None, token_user=None)) as fresh:
+        answer = fresh.login(
+            settings.user, "wrong-" + secrets.token_hex(6), raise_on_refusal=False
+        )
+        if answer.status == 0 or fresh.ticket_cookie is not None:
+            raise violation(
+                "auth",
+                "a wrong password was accepted",
+                f"user {settings.user!r}",
+                answer,
+                operation="POST /user/login",
+            )
+        assert_envelope(answer, operation="POST /user/login")
+        after = fresh.user_info()
+        if after.status == 0:
+            raise violation(
+                "auth",
+                "after a refused login the session is logged in",
+                "userInfo answered success",
+                after,
+                operation="GET /user/userInfo",
+            )
+
+
+def test_valid_login_works(settings: Settings) -> None:
+    if settings.user is None or settings.password is None or settings.uses_token:
+        pytest.skip("no password login configured (token mode)")
+    with LinkisClient(replace(settings, token_code=None, token_user=None)) as fresh:
+        answer = fresh.login(raise_on_refusal=False)
+        if answer.status != 0 or fresh.ticket_cookie is None:
+            raise violation(
+                "auth",
+                "a valid login was refused or set no session cookie",
+                f"user {settings.user!r}",
+                answer,
+                operation="POST /user/login",
+            )
+        assert_envelope(answer, operation="POST /user/login")
+        info = fresh.user_info()
+        name = info.data.get("userName")
+        if (
+            info.status != 0
+            or not isinstance(name, str)
+            or name.lower() != settings.user.lower()
+        ):
+            raise violation(
+                "auth",
+                "userInfo after login does not name the logged-in user",
+                f"expected {settings.user!r}, got {name!r}",
+                info,
+                operation="GET /user/userInfo",
+            )
+
+
+def test_user_info_without_login_is_not_success(anon_client: LinkisClient) -> None:
+    answer = anon_client.user_info()
+    # Real: status 1 / HTTP 400 "login failed! reason: NonLoginException ..." (§2.2, §13).
+    if answer.status not in (1, -1):
+        raise violation(
+            "auth",
+            "userInfo without login did not refuse",
+            f"expected status 1 (or -1), got {answer.status}",
+            answer,
+            operation="GET /user/userInfo",
+        )
+    assert_envelope(answer, operation="GET /user/userInfo")
+
+
+# -- tokens ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def token_rules(request: pytest.FixtureRequest) -> RuleSet | None:
+    path = request.config.getoption("--linkis-token-rules", default=None)
+    if not path:
+        return None
+    text = Path(path).read_text(encoding="utf-8")
+    return parse_rules(text, source=str(path), kind="token")
+
+
+def test_configured_token_refuses_other_users(
+    settings: Settings, anon_client: LinkisClient
+) -> None:
+    if not settings.uses_token:
+        pytest.skip("no token configured (--linkis-token-code/--linkis-token-user)")
+    assert settings.token_code is not None
+    answer = _call(
+        anon_client,
+        "GET /jobhistory/list",
+        **{"Token-Code": settings.token_code, "Token-User": _NOBODY},
+    )
+    _assert_not_logged_in(answer, "GET /jobhistory/list", f"Token-User {_NOBODY!r}")
+
+
+def test_unknown_token_is_refused(anon_client: LinkisClient) -> None:
+    answer = _call(
+        anon_client,
+        "GET /jobhistory/list",
+        **{
+            "Token-Code": "LINKIS-HARNESS-" + secrets.token_hex(8),
+            "Token-User": "hadoop",
+        },
+    )
+    _assert_not_logged_in(answer, "GET /jobhistory/list", "an unknown Token-Code")
+
+
+def test_token_rules_refuse_users_they_do_not_list(
+    token_rules: RuleSet | None, anon_client: LinkisClient
+) -> None:
+    if token_rules is None:
+        pytest.skip("no token rules given (--linkis-token-rules)")
+    restricted = [
+        r for r in token_rules.rules if not token_rules.token_allows(r.key, _NOBODY)
+    ]
+    if not restricted:
+        pytest.skip("every token in the rules allows every user")
+    for rule in restricted:
+        answer = _call(
+            anon_client,
+            "GET /jobhistory/list",
+            **{"Token-Code": rule.key, "Token-User": _NOBODY},
+        )
+        _assert_not_logged_in(
+            answer,
+            "GET /jobhistory/list",
+            f"token {rule.key!r} (line {rule.line}) used by {_NOBODY!r}, who it does not list",
+        )
+
+
+def test_token_rules_admit_users_they_list(
+    token_rules: RuleSet | None, anon_client: LinkisClient
+) -> None:
+    if token_rules is None:
+        pytest.skip("no token rules given (--linkis-token-rules)")
+    pairs = [(r.key, u) for r in token_rules.rules for u in r.users if u != "*"]
+    if not pairs:
+        pytest.skip("the token rules list no named user")
+    token, user = pairs[0]
+    answer = _call(
+        anon_client, "GET /jobhistory/list", **{"Token-Code": token, "Token-User": user}
+    )
+    if answer.status != 0:
+        raise violation(
+            "auth",
+            "a token refused a user its rule lists",
+            f"token {token!r}, Token-User {user!r}",
+            answer,
+            operation="GET /jobhistory/list",
+        )

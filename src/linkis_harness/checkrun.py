@@ -1,0 +1,466 @@
+"""`linkis-harness check`: run the contract suite against a target and report what broke.
+
+The suite (`contract_tests/`) runs with pytest in a subprocess, so a crash or a hang in a
+check cannot take the runner (and the embedded simulator it may own) down with it. Secrets
+travel in LINKIS_* environment variables, never on the command line. The report plugin
+(`contract_tests/_report.py`) writes one JSON line per finished test; this module follows that
+file for progress and builds the final table from it.
+
+Exit codes: 0 every check held (accepted quirks included), 1 violations, 2 the run could not be
+made (usage, config, target unreachable, login refused: all checked before the suite starts).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TextIO
+
+from linkis_harness import report, resources
+from linkis_harness.config import Settings
+from linkis_harness.errors import ConfigError, ExitCode, TargetError
+
+__all__ = ["SIM_PASSWORDS", "run_check"]
+
+# Default accounts of the embedded simulator (CONTRACTS.md "Users of the simulator").
+SIM_MAIN = ("alice", "alice123")
+SIM_PEER = ("bob", "bob123")
+SIM_PASSWORDS = {"hadoop": "hadoop", "alice": "alice123", "bob": "bob123"}
+_DEFAULT_PROXY_RULES = ("rules", "proxy.properties")
+_DEFAULT_TOKEN_RULES = ("rules", "tokens.properties")
+_POLL = 0.2
+_GRACE = 20.0  # seconds pytest gets after Ctrl-C to tear down (kill its jobs)
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """The resolved inputs of one pytest run (paths absolute, secrets only in `settings`)."""
+
+    settings: Settings
+    profile: str
+    markers: str | None
+    seed: int
+    workloads: Path | None
+    proxy_rules: Path | None
+    token_rules: Path | None
+    quirks: tuple[Path, ...]
+    junit_xml: Path | None
+    report_dir: Path | None
+
+
+def run_check(
+    settings: Settings,
+    *,
+    proxy_rules: Path | None = None,
+    token_rules: Path | None = None,
+    profile: str = "standard",
+    junit_xml: Path | None = None,
+    report_dir: Path | None = None,
+    seed: int | None = None,
+    workloads: Path | None = None,
+    markers: str | None = None,
+    quiet: bool = False,
+    quirks: Sequence[Path] = (),
+    sim_speed: float | None = None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Run the contract suite; return 0 (all held), 1 (violations) or 2 (could not run)."""
+    started = time.monotonic()
+    embedded = settings.target is None
+    try:
+        run = _resolve(
+            settings,
+            profile=profile,
+            markers=markers,
+            seed=seed,
+            workloads=workloads,
+            proxy_rules=proxy_rules,
+            token_rules=token_rules,
+            quirks=quirks,
+            junit_xml=junit_xml,
+            report_dir=report_dir,
+            embedded=embedded,
+        )
+    except ConfigError as exc:
+        err.write(f"error: {exc}\n")
+        return ExitCode.NOT_RUN
+    with contextlib.ExitStack() as stack:
+        if embedded:
+            try:
+                url = stack.enter_context(_embedded(run, sim_speed))
+            except TargetError as exc:
+                err.write(f"error: the embedded simulator did not start: {exc}\n")
+                return ExitCode.NOT_RUN
+            run = replace(run, settings=run.settings.with_target(url))
+            if not quiet:
+                out.write(f"embedded Linkis simulator at {url}\n")
+        try:
+            _preflight(run.settings)
+        except (TargetError, ConfigError) as exc:
+            err.write(f"error: {exc}\n")
+            return ExitCode.NOT_RUN
+        if not quiet:
+            out.write(
+                f"checking {run.settings.target} (profile {run.profile}, seed {run.seed}"
+                + (f", -m {run.markers!r}" if run.markers else "")
+                + ")\n"
+            )
+        return _run_suite(run, out=out, err=err, quiet=quiet, started=started)
+    return ExitCode.NOT_RUN  # pragma: no cover - the with-block always returns
+
+
+def _resolve(
+    settings: Settings,
+    *,
+    profile: str,
+    markers: str | None,
+    seed: int | None,
+    workloads: Path | None,
+    proxy_rules: Path | None,
+    token_rules: Path | None,
+    quirks: Sequence[Path],
+    junit_xml: Path | None,
+    report_dir: Path | None,
+    embedded: bool,
+) -> _Run:
+    if profile not in ("smoke", "standard", "deep"):
+        raise ConfigError(
+            f"--profile: expected smoke, standard or deep, got {profile!r}"
+        )
+    if embedded:
+        fixtures = resources.data_dir("fixtures")
+        if proxy_rules is None and (fixtures.joinpath(*_DEFAULT_PROXY_RULES)).is_file():
+            proxy_rules = fixtures.joinpath(*_DEFAULT_PROXY_RULES)
+        if token_rules is None and (fixtures.joinpath(*_DEFAULT_TOKEN_RULES)).is_file():
+            token_rules = fixtures.joinpath(*_DEFAULT_TOKEN_RULES)
+        if settings.user is None and not settings.uses_token:
+            settings = replace(settings, user=SIM_MAIN[0], password=SIM_MAIN[1])
+        if settings.peer_user is None:
+            settings = replace(
+                settings, peer_user=SIM_PEER[0], peer_password=SIM_PEER[1]
+            )
+    elif settings.user is None and not settings.uses_token:
+        raise ConfigError(
+            "no credentials for the target: pass --user and --password "
+            "(or --token-code and --token-user, or LINKIS_* variables)"
+        )
+    if settings.peer_user is not None and settings.peer_password is None:
+        raise ConfigError("--peer-user needs --peer-password (or LINKIS_PEER_PASSWORD)")
+    for flag, path in (("--proxy-rules", proxy_rules), ("--token-rules", token_rules)):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"{flag}: no such file: {path}")
+    if workloads is not None and not workloads.is_dir():
+        raise ConfigError(f"--workloads: no such directory: {workloads}")
+    shipped = resources.data_dir("fixtures") / "quirks.yaml"
+    quirk_files = ([shipped] if shipped.is_file() else []) + list(quirks)
+    for path in quirk_files:
+        if not path.is_file():
+            raise ConfigError(f"--quirks: no such file: {path}")
+    return _Run(
+        settings=settings,
+        profile=profile,
+        markers=markers or None,
+        seed=seed if seed is not None else random.randrange(1, 2**31),
+        workloads=_abs(workloads),
+        proxy_rules=_abs(proxy_rules),
+        token_rules=_abs(token_rules),
+        quirks=tuple(p.resolve() for p in quirk_files),
+        junit_xml=_abs(junit_xml),
+        report_dir=_abs(report_dir),
+    )
+
+
+def _abs(path: Path | None) -> Path | None:
+    return path.resolve() if path is not None else None
+
+
+@contextlib.contextmanager
+def _embedded(run: _Run, speed: float | None) -> Iterator[str]:
+    from linkis_harness.simulator.launch import start_simulator
+
+    with start_simulator(
+        proxy_rules=run.proxy_rules,
+        token_rules=run.token_rules,
+        speed=speed if speed is not None else 1.0,
+    ) as sim:
+        yield sim.url
+
+
+def _preflight(settings: Settings) -> None:
+    """Prove the target answers and accepts the credentials (and the peer's) before any test."""
+    from linkis_harness.client import LinkisClient
+
+    with LinkisClient(settings) as client:
+        client.authenticate()
+    if settings.peer_user is not None and settings.peer_password is not None:
+        peer = replace(
+            settings,
+            user=settings.peer_user,
+            password=settings.peer_password,
+            token_code=None,
+            token_user=None,
+        )
+        with LinkisClient(peer) as client:
+            client.login()
+
+
+def pytest_command(
+    run: _Run, *, events: Path, cassette: Path | None, junit: Path | None
+) -> list[str]:
+    """Return the pytest argv for one run (no secrets: those go in the environment)."""
+    suite = resources.data_dir("contract_tests")
+    s = run.settings
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(suite),
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(suite),
+        "-p",
+        "no:locust",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "_report",
+        "-q",
+        "--tb=short",
+        "--color=no",
+        "-o",
+        "junit_family=xunit2",
+        "--linkis-events",
+        str(events),
+        "--linkis-target",
+        str(s.target),
+        "--linkis-profile",
+        run.profile,
+        "--linkis-seed",
+        str(run.seed),
+        "--hypothesis-seed",
+        str(run.seed),
+    ]
+    if s.user is not None and not s.uses_token:
+        argv += ["--linkis-user", s.user]
+    if s.token_user is not None:
+        argv += ["--linkis-token-user", s.token_user]
+    if s.peer_user is not None:
+        argv += ["--linkis-peer-user", s.peer_user]
+    for flag, path in (
+        ("--linkis-workloads", run.workloads),
+        ("--linkis-proxy-rules", run.proxy_rules),
+        ("--linkis-token-rules", run.token_rules),
+    ):
+        if path is not None:
+            argv += [flag, str(path)]
+    for path in run.quirks:
+        argv += ["--linkis-quirks", str(path)]
+    if cassette is not None:
+        argv += ["--linkis-cassette", str(cassette)]
+    if junit is not None:
+        argv += ["--junit-xml", str(junit)]
+    if run.markers:
+        argv += ["-m", run.markers]
+    return argv
+
+
+def pytest_environment(
+    settings: Settings, base: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Return the subprocess environment: no inherited LINKIS_* values, secrets from `settings`."""
+    env = {
+        k: v
+        for k, v in (base if base is not None else os.environ).items()
+        if not k.startswith("LINKIS_")
+    }
+    for name, value in (
+        ("LINKIS_PASSWORD", settings.password if not settings.uses_token else None),
+        ("LINKIS_TOKEN_CODE", settings.token_code),
+        ("LINKIS_PEER_PASSWORD", settings.peer_password),
+    ):
+        if value is not None:
+            env[name] = value
+    suite = str(resources.data_dir("contract_tests"))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (suite, env.get("PYTHONPATH")) if p)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _run_suite(
+    run: _Run, *, out: TextIO, err: TextIO, quiet: bool, started: float
+) -> int:
+    with tempfile.TemporaryDirectory(prefix="linkis-check-") as tmp:
+        work = Path(tmp)
+        report_dir = run.report_dir
+        if report_dir is not None:
+            report_dir.mkdir(parents=True, exist_ok=True)
+        events = work / "events.jsonl"
+        junit = (report_dir / "junit.xml") if report_dir is not None else run.junit_xml
+        cassette = (report_dir / "cassette.yaml") if report_dir is not None else None
+        log_path = (
+            (report_dir / "pytest.log")
+            if report_dir is not None
+            else work / "pytest.log"
+        )
+        argv = pytest_command(run, events=events, cassette=cassette, junit=junit)
+        env = pytest_environment(run.settings)
+        results, code, interrupted = _follow(
+            argv, env, work, events, log_path, out, quiet
+        )
+        wall = time.monotonic() - started
+        if (
+            junit is not None
+            and run.junit_xml is not None
+            and junit != run.junit_xml
+            and junit.is_file()
+        ):
+            run.junit_xml.parent.mkdir(parents=True, exist_ok=True)
+            run.junit_xml.write_bytes(junit.read_bytes())
+        exit_code = _exit_code(results, code, interrupted, log_path, run, err)
+        report.render_summary(results, out, wall=wall, quiet=quiet)
+        if report_dir is not None:
+            report.write_results(
+                report_dir / "results.json",
+                results,
+                target=run.settings.target,
+                profile=run.profile,
+                seed=run.seed,
+                markers=run.markers,
+                exit_code=int(exit_code),
+                wall_seconds=round(wall, 2),
+                durations={k: round(v, 2) for k, v in results.durations().items()},
+            )
+        return exit_code
+
+
+def _follow(
+    argv: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    events: Path,
+    log_path: Path,
+    out: TextIO,
+    quiet: bool,
+) -> tuple[report.RunResults, int, bool]:
+    """Run pytest, echo each finished test, stop it cleanly on Ctrl-C."""
+    results = report.RunResults()
+    events.touch()
+    interrupted = False
+    with log_path.open("wb") as log, events.open("r", encoding="utf-8") as feed:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        pending = ""
+        try:
+            while True:
+                code = proc.poll()
+                pending = _drain(feed, pending, results, out, quiet)
+                if code is not None:
+                    break
+                time.sleep(_POLL)
+        except KeyboardInterrupt:
+            interrupted = True
+            out.write(
+                "\ninterrupted: stopping the suite (its jobs are killed on the way out)\n"
+            )
+            _stop(proc)
+        code = proc.wait()
+        _drain(feed, pending, results, out, quiet)
+    return results, code, interrupted
+
+
+def _drain(
+    feed: TextIO, pending: str, results: report.RunResults, out: TextIO, quiet: bool
+) -> str:
+    chunk = pending + feed.read()
+    *lines, rest = chunk.split("\n")
+    for line in lines:
+        parsed = report.parse_events([line])
+        for outcome in parsed.outcomes:
+            results.outcomes.append(outcome)
+            if not quiet:
+                out.write(report.progress_line(outcome) + "\n")
+                out.flush()
+        if parsed.collected is not None:
+            results.collected = parsed.collected
+            if not quiet:
+                out.write(f"{parsed.collected} checks collected\n")
+        if parsed.pytest_exit is not None:
+            results.pytest_exit = parsed.pytest_exit
+    return rest
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGINT first (pytest tears its fixtures down and kills its jobs), then terminate."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=_GRACE)
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _exit_code(
+    results: report.RunResults,
+    code: int,
+    interrupted: bool,
+    log_path: Path,
+    run: _Run,
+    err: TextIO,
+) -> ExitCode:
+    if interrupted:
+        err.write("error: interrupted; the results above are partial\n")
+        return ExitCode.NOT_RUN
+    if results.failures:
+        return ExitCode.FINDINGS
+    if code == 0:
+        return ExitCode.OK
+    if code == 5:
+        selected = f" by -m {run.markers!r}" if run.markers else ""
+        err.write(f"error: no checks selected{selected}\n")
+        return ExitCode.NOT_RUN
+    if code == 1:
+        # pytest saw failures the plugin could not attribute (e.g. a collection error).
+        err.write(f"error: the suite failed outside any check; see {_tail(log_path)}\n")
+        return ExitCode.FINDINGS
+    err.write(
+        f"error: the contract suite could not run (pytest exit {code}): {_tail(log_path)}\n"
+    )
+    return ExitCode.NOT_RUN
+
+
+def _tail(log_path: Path) -> str:
+    """Return the most telling line of pytest's own output (usage or collection errors)."""
+    try:
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return str(log_path)
+    for line in lines:
+        if line.startswith(("ERROR:", "E   ", "error:")):
+            return line.strip()
+    meaningful = [line for line in lines if line.strip()]
+    return meaningful[-1].strip() if meaningful else str(log_path)
