@@ -375,7 +375,7 @@ class BadServer:
         if mode == "proxy-502":
             return _Reply(502, _NGINX_502, "text/html")
         if mode == "storm":
-            code = (500, 502, 503, 504)[index % 4]
+            code = (500, 502, 503, 504)[(index - self.after) % 4]
             if code == 500:
                 body = json.dumps(
                     {
