@@ -193,7 +193,9 @@ def derive_cases(
     users: dict[str, None] = dict.fromkeys(known_users)
     for rules in (proxy_rules, token_rules):
         if rules is not None:
-            users.update(dict.fromkeys(rules.users()))
+            # Users of overridden duplicates count too: the operator believes they are listed.
+            listed = (u for r in rules.rules for u in r.users if u != "*")
+            users.update(dict.fromkeys(listed))
     everyone = [u for u in users if u and u == u.strip()]
     cases: list[Case] = []
     if proxy_rules is not None and proxy_rules.rules:
@@ -248,8 +250,13 @@ class Redactor:
         self.show_secrets = show_secrets
         pairs = [(t, fingerprint(t)) for t in set(tokens) if t]
         pairs += [(s, "***") for s in set(secrets) if s and len(s) >= 3]
-        # Longest first, so a token containing another is replaced whole.
-        self._pairs = sorted(pairs, key=lambda p: -len(p[0]))
+        # One pass, longest first: a token containing another is replaced whole, and a
+        # fingerprint is never rewritten by a later replacement.
+        self._shown = dict(pairs)
+        ordered = sorted(self._shown, key=len, reverse=True)
+        self._pattern = (
+            re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
+        )
 
     def token(self, token: str | None) -> str:
         """Return how a token is shown: whole with `--show-secrets`, else its fingerprint."""
@@ -259,11 +266,9 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         """Return `text` with every known secret replaced."""
-        if self.show_secrets:
+        if self.show_secrets or self._pattern is None:
             return text
-        for secret, shown in self._pairs:
-            text = text.replace(secret, shown)
-        return text
+        return self._pattern.sub(lambda m: self._shown[m.group(0)], text)
 
 
 # --- running cases against a gateway --------------------------------------------------------

@@ -1,0 +1,102 @@
+"""Rules: the gateway enforces the proxy-user and token rules the operator believes are in force.
+
+One test per row of the matrix `linkis_harness.rulematrix.derive_cases` builds from
+`--linkis-proxy-rules` / `--linkis-token-rules`: listed users accepted (and the proxy session
+then acts as, and owns the jobs of, that user), near misses, peers, an unknown token and
+missing parameters refused. `LINKIS_PROXY_MODE=headers` uses the documented `Proxy-User` +
+`Validation-Code` headers instead of `/user/proxy`. Tokens appear only as fingerprints.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from linkis_harness import config as harness_config
+from linkis_harness.core.rules import RuleKind, RuleSet, parse_rules
+from linkis_harness.errors import ContractViolation, RulesSyntaxError
+from linkis_harness.rulematrix import Case, MatrixRunner, Redactor, derive_cases
+
+pytestmark = pytest.mark.rules
+
+_NO_RULES = "no rule files: pass --linkis-proxy-rules and/or --linkis-token-rules (or LINKIS_PROXY_RULES / LINKIS_TOKEN_RULES)"
+
+
+def _option(config: pytest.Config, name: str, var: str) -> str | None:
+    value = config.getoption(f"--linkis-{name}", default=None)
+    return value or os.environ.get(var) or None
+
+
+def _rules(
+    config: pytest.Config, name: str, var: str, kind: RuleKind
+) -> RuleSet | None:
+    path = _option(config, name, var)
+    if path is None:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise pytest.UsageError(
+            f"--linkis-{name}: cannot read {path!r}: {exc}"
+        ) from None
+    try:
+        return parse_rules(text, source=path, kind=kind)
+    except RulesSyntaxError as exc:
+        raise pytest.UsageError(f"--linkis-{name}: {exc}") from None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "rules_case" not in metafunc.fixturenames:
+        return
+    config = metafunc.config
+    proxy = _rules(config, "proxy-rules", "LINKIS_PROXY_RULES", "proxy")
+    token = _rules(config, "token-rules", "LINKIS_TOKEN_RULES", "token")
+    known = [
+        u
+        for u in (
+            _option(config, "user", "LINKIS_USER"),
+            _option(config, "peer-user", "LINKIS_PEER_USER"),
+        )
+        if u
+    ]
+    cases = derive_cases(proxy_rules=proxy, token_rules=token, known_users=known)
+    if not cases:
+        metafunc.parametrize("rules_case", [None], ids=["no-rules"])
+        return
+    tokens = [r.key for rs in (proxy, token) if rs for r in rs.rules]
+    config.stash[_REDACTOR] = Redactor(tokens)
+    params = [(i + 1, case) for i, case in enumerate(cases)]
+    metafunc.parametrize(
+        "rules_case", params, ids=[case.ident(i) for i, case in params]
+    )
+
+
+_REDACTOR = pytest.StashKey[Redactor]()
+
+
+def test_rule_case(
+    rules_case: tuple[int, Case] | None,
+    settings: harness_config.Settings,
+    pytestconfig: pytest.Config,
+) -> None:
+    if rules_case is None:
+        pytest.skip(_NO_RULES)
+    index, case = rules_case
+    mode = os.environ.get("LINKIS_PROXY_MODE", "login")
+    runner = MatrixRunner(
+        settings, proxy_mode="headers" if mode == "headers" else "login"
+    )
+    row = runner.run_case(case, index=index)
+    if not row.held:
+        redact = pytestconfig.stash[_REDACTOR]
+        raise ContractViolation(
+            "rules",
+            redact(row.reason),
+            operation=f"{case.kind} token {redact.token(case.token)} user {case.user!r}",
+            detail=redact(
+                f"expected {case.expect} ({case.why}), observed {row.observed.short()}\n"
+                f"request: {row.curl}"
+            ),
+        )
