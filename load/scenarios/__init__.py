@@ -1,0 +1,1 @@
+"""The pieces of the lifecycle load test: options, the job lifecycle, the journal, shapes."""

@@ -1,0 +1,159 @@
+"""The run's journal: exact raw samples and the job ledger, merged on the master.
+
+Locust rounds its percentiles to two significant digits, so every process also keeps each
+sample it records (value, time, failed). Workers ship what they gathered with each stats report
+(`report_to_master`); the master (or the single local process) merges them and writes
+`samples.json` when Locust quits.
+
+The ledger is what cleanup relies on: every submitted job and every job seen finishing. Workers
+send each entry to the master at once (a custom message), and the master appends it to
+`ledger.jsonl` and flushes, so a crashed worker or master still leaves the runner every job
+it must kill.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from linkis_harness.errors import ContractViolation
+
+LEDGER_MESSAGE = "linkis_job"
+
+
+class Entry:
+    """The raw samples of one stats entry (compact lists; floats in ms, or lines/s)."""
+
+    __slots__ = ("failures", "times", "values")
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.times: list[float] = []
+        self.failures = 0
+
+    def add(self, value: float, at: float, failed: bool) -> None:
+        self.values.append(round(value, 3))
+        self.times.append(round(at, 2))
+        if failed:
+            self.failures += 1
+
+    def merge(self, data: dict[str, Any]) -> None:
+        self.values.extend(data["values"])
+        self.times.extend(data["times"])
+        self.failures += int(data["failures"])
+
+    def dump(self) -> dict[str, Any]:
+        return {"values": self.values, "times": self.times, "failures": self.failures}
+
+
+class Journal:
+    """One Locust process's share of the journal; `role` is local, master or worker."""
+
+    def __init__(self, role: str, out_dir: Path | None) -> None:
+        self.role = role
+        self.out_dir = out_dir
+        self.entries: dict[str, Entry] = {}
+        self.violations: Counter[str] = Counter()
+        self.examples: dict[str, str] = {}
+        self.reports: Counter[str] = Counter()  # samples received per worker id
+        self.users: list[tuple[float, int]] = []
+        self.started: float | None = None
+        self.stopped: float | None = None
+        self.aborted: str | None = None
+        self.budget_exhausted = False
+        self._ledger = None
+        if out_dir is not None and role != "worker":
+            out_dir.mkdir(parents=True, exist_ok=True)
+            self._ledger = (out_dir / "ledger.jsonl").open("a", encoding="utf-8")
+
+    # -- recording (every process) ----------------------------------------------------------
+    def on_request(
+        self,
+        request_type: str,
+        name: str,
+        response_time: float | None,
+        exception: BaseException | None = None,
+        **_: Any,
+    ) -> None:
+        """`events.request` listener: keep the exact sample and classify the failure."""
+        entry = self.entries.get(name)
+        if entry is None:
+            entry = self.entries[name] = Entry()
+        entry.add(float(response_time or 0.0), time.time(), exception is not None)
+        if isinstance(exception, ContractViolation):
+            key = f"[{exception.check}] {exception.title}"
+            self.violations[key] += 1
+            self.examples.setdefault(key, str(exception)[:500])
+
+    # -- ledger -------------------------------------------------------------------------------
+    def job_event(self, runner: Any, **event: Any) -> None:
+        """Record a job event: submitted, finished (with its state) or killed at cleanup."""
+        event["at"] = round(time.time(), 3)
+        if self.role == "worker":
+            runner.send_message(LEDGER_MESSAGE, event)
+        else:
+            self.write_ledger(event)
+
+    def write_ledger(self, event: dict[str, Any]) -> None:
+        if self._ledger is not None:
+            self._ledger.write(json.dumps(event, ensure_ascii=False) + "\n")
+            self._ledger.flush()
+
+    def on_ledger_message(self, environment: Any, msg: Any, **_: Any) -> None:
+        """Master: a worker's ledger entry."""
+        self.write_ledger(dict(msg.data))
+
+    # -- worker -> master ---------------------------------------------------------------------
+    def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
+        """Worker: ship the samples gathered since the last report and forget them."""
+        data["linkis"] = {
+            "entries": {name: e.dump() for name, e in self.entries.items()},
+            "violations": dict(self.violations),
+            "examples": self.examples,
+            "budget_exhausted": self.budget_exhausted,
+        }
+        self.entries = {}
+        self.violations = Counter()
+        self.examples = {}
+
+    def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
+        """Master: merge one worker's samples."""
+        part = data.get("linkis")
+        if not part:
+            return
+        for name, dumped in part["entries"].items():
+            self.entries.setdefault(name, Entry()).merge(dumped)
+            self.reports[client_id] += len(dumped["values"])
+        self.violations.update(part["violations"])
+        for key, text in part["examples"].items():
+            self.examples.setdefault(key, text)
+        self.budget_exhausted = self.budget_exhausted or bool(part["budget_exhausted"])
+
+    # -- output -------------------------------------------------------------------------------
+    def write(self, errors: list[dict[str, Any]]) -> None:
+        """Master/local: write samples.json (raw samples, violations, users over time)."""
+        if self.out_dir is None or self.role == "worker":
+            return
+        summary = {
+            "started": self.started,
+            "stopped": self.stopped or time.time(),
+            "aborted": self.aborted,
+            "budget_exhausted": self.budget_exhausted,
+            "entries": {name: e.dump() for name, e in self.entries.items()},
+            "violations": {
+                key: {"count": n, "example": self.examples.get(key, "")}
+                for key, n in self.violations.items()
+            },
+            "workers": dict(self.reports),
+            "users": self.users,
+            "errors": errors,
+        }
+        tmp = self.out_dir / "samples.json.tmp"
+        tmp.write_text(json.dumps(summary), encoding="utf-8")
+        tmp.replace(self.out_dir / "samples.json")
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
