@@ -10,15 +10,22 @@ to `jobhistory/list` (§2.3). Tokens appear in rows only as `fingerprint(token)`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.config import Settings
 from linkis_harness.core.rules import RuleSet
+from linkis_harness.safety import (
+    DryRunStop,
+    JobBudgetExhausted,
+    ReadOnlyRefused,
+    RequestGuard,
+)
 
 __all__ = [
     "Case",
@@ -284,6 +291,15 @@ def _observed(answer: Answer, detail: str = "") -> Observed:
     return Observed(answer.http_status, answer.status, message, detail)
 
 
+def _proxy_headers(case: Case) -> dict[str, str]:
+    headers = {}
+    if case.user is not None:
+        headers["Proxy-User"] = case.user
+    if case.token is not None:
+        headers["Validation-Code"] = case.token
+    return headers
+
+
 def _submit_body(user: str) -> dict[str, Any]:
     return {
         "executionContent": {"code": _JOB_CODE, "runType": "shell"},
@@ -295,12 +311,53 @@ def _submit_body(user: str) -> dict[str, Any]:
 class MatrixRunner:
     """Ask a gateway the cases: one fresh client (and session) per case."""
 
-    def __init__(self, settings: Settings, *, proxy_mode: ProxyMode = "login") -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        proxy_mode: ProxyMode = "login",
+        guard: RequestGuard | None = None,
+    ) -> None:
         self.settings = settings
         self.proxy_mode = proxy_mode
+        self.guard = guard
 
-    def _client(self) -> LinkisClient:
-        return LinkisClient(self.settings)
+    def _client(self, on_dry_run: Callable[[str], None] | None = None) -> LinkisClient:
+        return LinkisClient(self.settings, guard=self.guard, on_dry_run=on_dry_run)
+
+    def describe(self, cases: Sequence[Case]) -> list[str]:
+        """Return the requests a run would send first for each case (`--dry-run`; needs a dry-run guard)."""
+        texts: list[str] = []
+        with self._client(texts.append) as client:
+            if self.login_user is not None and any(c.kind == "proxy" for c in cases):
+                with contextlib.suppress(DryRunStop):
+                    client.login()
+            for case in cases:
+                with contextlib.suppress(DryRunStop):
+                    self._first_request(client, case)
+        return texts
+
+    def _first_request(self, client: LinkisClient, case: Case) -> Answer:
+        """Send the request that decides a case (the proxy or token call)."""
+        if case.kind == "token":
+            headers = {}
+            if case.token is not None:
+                headers["Token-Code"] = case.token
+            if case.user is not None:
+                headers["Token-User"] = case.user
+            return client.request(
+                "GET",
+                "/jobhistory/list",
+                params={"pageSize": 1},
+                headers=headers,
+                auth=False,
+            )
+        if self.proxy_mode == "headers":
+            return client.request("GET", "/user/userInfo", headers=_proxy_headers(case))
+        if case.user is not None and case.token is not None:
+            return client.proxy(case.user, case.token)
+        params = {"proxyUser": case.user, "validationCode": case.token}
+        return client.request("GET", "/user/proxy", params=params)
 
     @property
     def login_user(self) -> str | None:
@@ -328,18 +385,7 @@ class MatrixRunner:
     # -- token --------------------------------------------------------------------------------
 
     def _token(self, client: LinkisClient, case: Case, ident: str) -> Row:
-        headers = {}
-        if case.token is not None:
-            headers["Token-Code"] = case.token
-        if case.user is not None:
-            headers["Token-User"] = case.user
-        answer = client.request(
-            "GET",
-            "/jobhistory/list",
-            params={"pageSize": 1},
-            headers=headers,
-            auth=False,
-        )
+        answer = self._first_request(client, case)
         observed = _observed(answer)
         curl = answer.curl()
         if case.expect == "accept":
@@ -376,11 +422,7 @@ class MatrixRunner:
     # -- proxy through /user/proxy --------------------------------------------------------------
 
     def _proxy_login(self, client: LinkisClient, case: Case, ident: str) -> Row:
-        if case.user is not None and case.token is not None:
-            answer = client.proxy(case.user, case.token)
-        else:
-            params = {"proxyUser": case.user, "validationCode": case.token}
-            answer = client.request("GET", "/user/proxy", params=params)
+        answer = self._first_request(client, case)
         curl = answer.curl()
         if case.expect == "accept":
             if answer.status != 0:
@@ -398,12 +440,8 @@ class MatrixRunner:
     # -- proxy through Proxy-User / Validation-Code headers ---------------------------------------
 
     def _proxy_headers(self, client: LinkisClient, case: Case, ident: str) -> Row:
-        headers = {}
-        if case.user is not None:
-            headers["Proxy-User"] = case.user
-        if case.token is not None:
-            headers["Validation-Code"] = case.token
-        answer = client.request("GET", "/user/userInfo", headers=headers)
+        headers = _proxy_headers(case)
+        answer = self._first_request(client, case)
         curl = answer.curl()
         if case.expect == "accept":
             if answer.status != 0 or _acting_user(answer) != case.acts_as:
@@ -458,9 +496,13 @@ class MatrixRunner:
     def _job_owner(
         self, client: LinkisClient, user: str, headers: dict[str, str]
     ) -> tuple[str | None, str]:
-        submitted = client.request(
-            "POST", "/entrance/submit", json=_submit_body(user), headers=headers
-        )
+        try:
+            submitted = client.request(
+                "POST", "/entrance/submit", json=_submit_body(user), headers=headers
+            )
+        except (ReadOnlyRefused, JobBudgetExhausted) as exc:
+            # The run may not submit a job: judge the session user alone, and say so.
+            return user, f"job ownership not checked ({exc.skip_reason})"
         task_id = submitted.data.get("taskID")
         if submitted.status != 0 or task_id is None:
             return None, (
@@ -522,10 +564,10 @@ class MatrixRunner:
         return Row(case, ident, _observed(answer), True, curl=curl)
 
 
-def check_reachable(settings: Settings) -> None:
-    """Raise `TargetError` with a one-line reason when the gateway does not answer (or refuses the login)."""
-    with LinkisClient(settings) as client:
-        if settings.user and settings.password:
-            client.login()
+def check_reachable(settings: Settings, *, guard: RequestGuard | None = None) -> None:
+    """Raise `TargetError` with a one-line reason when the gateway does not answer or refuses us."""
+    with LinkisClient(settings, guard=guard) as client:
+        if settings.uses_token or (settings.user and settings.password):
+            client.authenticate()  # a login, or the token proven on jobhistory/list
         else:
             client.request("GET", "/user/userInfo", auth=False)

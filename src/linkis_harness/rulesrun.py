@@ -26,7 +26,7 @@ from linkis_harness.core.rules import (
     lint_rules,
     parse_rules,
 )
-from linkis_harness.errors import ConfigError, ExitCode, HarnessError, TargetError
+from linkis_harness.errors import ConfigError, ExitCode, HarnessError
 from linkis_harness.rulematrix import (
     MatrixRunner,
     ProxyMode,
@@ -35,6 +35,7 @@ from linkis_harness.rulematrix import (
     check_reachable,
     derive_cases,
 )
+from linkis_harness.safety import RequestGuard, SafetyPolicy
 
 __all__ = ["RulesReport", "format_table", "run_rules", "write_junit"]
 
@@ -42,6 +43,8 @@ __all__ = ["RulesReport", "format_table", "run_rules", "write_junit"]
 SIM_LOGIN = ("alice", "alice123")
 SIM_USERS = ("hadoop", "alice", "bob")
 _MESSAGE_WIDTH = 48
+# Where --dry-run says the embedded simulator would be (it is not started).
+_EMBEDDED = "http://127.0.0.1:9001"
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +256,7 @@ def run_rules(
     report_dir: Path | None = None,
     show_secrets: bool = False,
     proxy_mode: ProxyMode = "login",
+    policy: SafetyPolicy | None = None,
     **_: object,
 ) -> int:
     """Lint the rule files, run the live matrix, print the table; return the exit code."""
@@ -274,9 +278,14 @@ def run_rules(
     _write_lint(out, findings, files, redact)
     rows: list[Row] = []
     target: str | None = settings.target
+    policy = policy or SafetyPolicy()
+    guard = RequestGuard(policy)
     if syntax and not lint_only:
         err.write("matrix not run: fix the syntax errors above first\n")
-    elif not lint_only and not syntax:
+    elif policy.dry_run and not lint_only:
+        _dry_run(out, settings, proxy_set, token_set, guard, proxy_mode, redact)
+        return ExitCode.OK
+    elif not lint_only:
         try:
             with _target(
                 settings,
@@ -285,14 +294,12 @@ def run_rules(
                 proxy_mode=proxy_mode,
             ) as (live, known):
                 target = live.target
-                check_reachable(live)
+                check_reachable(live, guard=guard)
                 cases = derive_cases(
                     proxy_rules=proxy_set, token_rules=token_set, known_users=known
                 )
-                rows = MatrixRunner(live, proxy_mode=proxy_mode).run(cases)
-        except TargetError as exc:
-            err.write(f"error: {redact(str(exc))}\n")
-            return ExitCode.NOT_RUN
+                runner = MatrixRunner(live, proxy_mode=proxy_mode, guard=guard)
+                rows = runner.run(cases)
         except HarnessError as exc:
             err.write(f"error: {redact(str(exc))}\n")
             return ExitCode.NOT_RUN
@@ -305,6 +312,34 @@ def run_rules(
         out.write(f"\n{len(rows)} cases: {held} held, {report.failed} failed\n")
     _write_reports(report, redact, junit_xml=junit_xml, report_dir=report_dir)
     return report.exit_code
+
+
+def _dry_run(
+    out: TextIO,
+    settings: Settings,
+    proxy_set: RuleSet | None,
+    token_set: RuleSet | None,
+    guard: RequestGuard,
+    proxy_mode: ProxyMode,
+    redact: Redactor,
+) -> None:
+    """Print the first request of every case; start nothing, send nothing."""
+    known: tuple[str, ...] = tuple(u for u in (settings.user, settings.peer_user) if u)
+    if settings.target is None:
+        settings = Settings(target=_EMBEDDED, user=SIM_LOGIN[0], password=SIM_LOGIN[1])
+        known = (*known, *SIM_USERS)
+    cases = derive_cases(
+        proxy_rules=proxy_set,
+        token_rules=token_set,
+        known_users=tuple(dict.fromkeys(known)),
+    )
+    runner = MatrixRunner(settings, proxy_mode=proxy_mode, guard=guard)
+    texts = runner.describe(cases)
+    out.write(
+        f"\ndry run: {len(cases)} cases against {settings.target}, nothing sent\n"
+    )
+    for text in texts:
+        out.write(redact(text) + "\n")
 
 
 def _write_lint(
