@@ -14,7 +14,7 @@ from __future__ import annotations
 import json as jsonlib
 import shlex
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -29,6 +29,7 @@ from linkis_harness.errors import (
     MalformedEnvelope,
     TargetUnreachable,
 )
+from linkis_harness.safety import DryRunStop, RequestGuard, describe_request
 
 __all__ = ["TICKET_COOKIES", "Answer", "LinkisClient"]
 
@@ -165,7 +166,7 @@ def _scrub_body(body: bytes) -> str:
 
 def _unreachable(target: str, exc: httpx.TransportError, timeout: float) -> str:
     """One line saying why nothing answered (refused, DNS, TLS, timeout)."""
-    text = str(exc) or type(exc).__name__
+    text = " ".join((str(exc) or type(exc).__name__).split())
     lowered = text.lower()
     if isinstance(exc, httpx.TimeoutException):
         reason = f"no answer within {timeout:g}s ({type(exc).__name__}); raise --timeout or check the network"
@@ -186,8 +187,17 @@ def _unreachable(target: str, exc: httpx.TransportError, timeout: float) -> str:
 class LinkisClient:
     """A Linkis REST client for one identity (a password login or a token)."""
 
-    def __init__(self, settings: Settings, *, http: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http: httpx.Client | None = None,
+        guard: RequestGuard | None = None,
+        on_dry_run: Callable[[str], None] | None = None,
+    ) -> None:
         self.settings = settings
+        self._guard = guard
+        self._on_dry_run = on_dry_run
         self._base = settings.api_base
         self._own_http = http is None
         self._http = http or httpx.Client(
@@ -273,6 +283,20 @@ class LinkisClient:
         request = self._http.build_request(
             method, url, params=query, headers=sent, content=content
         )
+        if self._guard is not None:
+            # Read-only refusal, job budget and rate limit (safety.py) before anything leaves.
+            self._guard.admit(method, path)
+            if self._guard.policy.dry_run:
+                text = describe_request(
+                    method,
+                    str(request.url),
+                    headers=sent,
+                    body=content,
+                    secrets=self._secrets(),
+                )
+                if self._on_dry_run is not None:
+                    self._on_dry_run(text)
+                raise DryRunStop(text)
         started = time.monotonic()
         try:
             response = self._http.send(request)

@@ -1,0 +1,261 @@
+"""Job bookkeeping for the contract suite: submit, poll to the end, kill what is left, evidence.
+
+Every job the suite submits goes through `JobTracker.submit`, so the session can kill whatever
+is still running when it ends (also after Ctrl-C, from `pytest_sessionfinish`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from linkis_harness.client import Answer, LinkisClient
+from linkis_harness.core.violation import Violation
+from linkis_harness.core.workload import Workload
+from linkis_harness.errors import ContractViolation, HarnessError
+from linkis_harness.polling import (
+    Observation,
+    is_terminal,
+    poll_once,
+    wait_for_terminal,
+)
+
+# Polling of the suite: denser than the Java client's 500 ms..5 s so short jobs are seen in
+# several states, still a handful of requests per second per job.
+POLL_INTERVAL = 0.2
+POLL_MAX_INTERVAL = 1.0
+
+
+def evidence(*answers: Answer | None) -> str:
+    """Return the curl reproducers and responses of `answers`, for a violation's detail."""
+    return "\n".join(a.evidence() for a in answers if a is not None)
+
+
+def violation(
+    check: str,
+    title: str,
+    detail: str,
+    *answers: Answer | None,
+    operation: str = "",
+    exec_id: str | None = None,
+) -> ContractViolation:
+    """Build the ContractViolation a test raises, with the requests that showed it."""
+    shown = evidence(*answers)
+    text = f"{detail}\n{shown}" if shown else detail
+    return Violation(check, title, text).to_exception(
+        operation=operation, exec_id=exec_id
+    )
+
+
+def with_evidence(
+    found: Violation,
+    *answers: Answer | None,
+    operation: str = "",
+    exec_id: str | None = None,
+) -> ContractViolation:
+    """Turn a core oracle's Violation into an exception carrying the requests behind it."""
+    return violation(
+        found.check,
+        found.title,
+        found.detail,
+        *answers,
+        operation=operation,
+        exec_id=exec_id,
+    )
+
+
+@dataclass
+class SubmittedJob:
+    """A submit and what it answered; `exec_id`/`task_id` are None when the submit failed."""
+
+    workload: Workload
+    owner: LinkisClient
+    answer: Answer
+    submitted_at: float
+    exec_id: str | None = None
+    task_id: Any = None
+
+    def require(self, check: str) -> str:
+        """Return the execID, or raise a violation when the submit was refused."""
+        if self.exec_id is None:
+            raise violation(
+                check,
+                "submit did not return an execID",
+                f"workload {self.workload.name!r} ({self.workload.source})",
+                self.answer,
+                operation="submit",
+            )
+        return self.exec_id
+
+
+@dataclass
+class FinishedJob:
+    """A job polled from submit to its end, with every observation."""
+
+    job: SubmittedJob
+    observations: list[Observation] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def workload(self) -> Workload:
+        return self.job.workload
+
+    @property
+    def exec_id(self) -> str | None:
+        return self.job.exec_id
+
+    @property
+    def task_id(self) -> Any:
+        return self.job.task_id
+
+    @property
+    def final_state(self) -> str | None:
+        return self.observations[-1].state if self.observations else None
+
+    @property
+    def terminal(self) -> bool:
+        return is_terminal(self.final_state)
+
+
+@dataclass
+class RunningJob:
+    """A job polled densely from submit until it ran for a while (or ended)."""
+
+    job: SubmittedJob
+    observations: list[Observation] = field(default_factory=list)
+
+    @property
+    def seen_running(self) -> bool:
+        return any(o.state == "Running" for o in self.observations)
+
+    @property
+    def exec_id(self) -> str | None:
+        return self.job.exec_id
+
+    @property
+    def task_id(self) -> Any:
+        return self.job.task_id
+
+
+# A running job is watched this many polls after it is first seen Running.
+RUNNING_POLLS = 10
+RUNNING_INTERVAL = 0.1
+
+
+class JobTracker:
+    """Every job the suite submitted, so none is left running when the session ends."""
+
+    def __init__(self) -> None:
+        self._jobs: list[SubmittedJob] = []
+        self._ended: set[str] = set()
+        self._lock = threading.Lock()
+        self.clients: list[LinkisClient] = []
+
+    @property
+    def jobs(self) -> Sequence[SubmittedJob]:
+        return tuple(self._jobs)
+
+    def submit(self, client: LinkisClient, workload: Workload) -> SubmittedJob:
+        """Submit `workload` as `client`'s user and remember the job."""
+        started = time.monotonic()
+        answer = client.submit(workload.submit_body(user=client.user or ""))
+        job = SubmittedJob(workload, client, answer, started)
+        if answer.ok:
+            exec_id = answer.data.get("execID")
+            job.exec_id = exec_id if isinstance(exec_id, str) and exec_id else None
+            job.task_id = answer.data.get("taskID")
+        with self._lock:
+            self._jobs.append(job)
+        return job
+
+    def ended(self, job: SubmittedJob) -> None:
+        """Note that `job` reached a terminal state (no cleanup needed)."""
+        if job.exec_id is not None:
+            with self._lock:
+                self._ended.add(job.exec_id)
+
+    def finish(
+        self, job: SubmittedJob, *, deadline: float | None = None
+    ) -> FinishedJob:
+        """Poll `job` until it ends (or its workload's bound passes)."""
+        if job.exec_id is None:
+            return FinishedJob(job)
+        budget = deadline if deadline is not None else job.workload.within
+        observations = wait_for_terminal(
+            job.owner,
+            job.exec_id,
+            deadline=budget,
+            interval=POLL_INTERVAL,
+            max_interval=POLL_MAX_INTERVAL,
+        )
+        finished = FinishedJob(job, observations, time.monotonic() - job.submitted_at)
+        if finished.terminal:
+            self.ended(job)
+        return finished
+
+    def start(
+        self,
+        client: LinkisClient,
+        workload: Workload,
+        *,
+        polls: int = RUNNING_POLLS,
+        interval: float = RUNNING_INTERVAL,
+    ) -> RunningJob:
+        """Submit `workload`, poll until Running, then `polls` more times (ends early if terminal)."""
+        job = self.submit(client, workload)
+        running = RunningJob(job)
+        if job.exec_id is None:
+            return running
+        started = time.monotonic()
+        after = failures = 0
+        while time.monotonic() - started < workload.within and after <= polls:
+            observation = poll_once(client, job.exec_id, at=time.monotonic() - started)
+            running.observations.append(observation)
+            if is_terminal(observation.state):
+                self.ended(job)
+                break
+            failures = failures + 1 if observation.state is None else 0
+            if failures >= 3:
+                break
+            if running.seen_running:
+                after += 1
+            time.sleep(interval)
+        return running
+
+    def run_all(
+        self, client: LinkisClient, workloads: Iterable[Workload]
+    ) -> dict[str, FinishedJob]:
+        """Submit every workload, then poll them side by side until each ends."""
+        submitted = [self.submit(client, w) for w in workloads]
+        if not submitted:
+            return {}
+        with ThreadPoolExecutor(max_workers=len(submitted)) as pool:
+            done = list(pool.map(self.finish, submitted))
+        return {f.workload.name: f for f in done}
+
+    def stop(self, job: SubmittedJob) -> bool:
+        """Kill `job` unless it is known or seen to have ended; say whether a kill was sent."""
+        if job.exec_id is None or job.exec_id in self._ended:
+            return False
+        try:
+            state = job.owner.status(job.exec_id, job.task_id).data.get("status")
+            if is_terminal(state if isinstance(state, str) else None):
+                self.ended(job)
+                return False
+            job.owner.kill(job.exec_id, job.task_id)
+        except HarnessError:
+            return False  # the target is gone or the guard refuses: nothing more to do
+        self.ended(job)
+        return True
+
+    def cleanup(self) -> list[str]:
+        """Kill every tracked job not known to have ended; return the execIDs killed."""
+        return [job.exec_id for job in self.jobs if job.exec_id and self.stop(job)]
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()

@@ -1,0 +1,301 @@
+"""Options and fixtures of the contract suite (run with `-p no:locust`; Locust owns `--host`).
+
+Every option has a `LINKIS_*` environment variable, so secrets never need a command line.
+Without a target every test skips. Every job the suite submits is killed or finished before
+the session ends, also after Ctrl-C (`pytest_sessionfinish`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _lifecycle import FinishedJob, JobTracker, RunningJob
+
+from linkis_harness import config as harness_config
+from linkis_harness.client import LinkisClient
+from linkis_harness.core.workload import PROFILES, Workload
+from linkis_harness.errors import ConfigError, TargetError
+from linkis_harness.resources import data_dir
+from linkis_harness.safety import (
+    JobBudgetExhausted,
+    ReadOnlyRefused,
+    RequestGuard,
+    SafetyPolicy,
+)
+from linkis_harness.workloads import load_workloads, select
+
+FAMILIES = {
+    "envelope": "every answer is a {method, status, message, data} envelope with the right HTTP code",
+    "schema": "answers conform to specs/linkis.openapi.yaml (schemathesis)",
+    "crash": "no server crash hidden behind status 1",
+    "execid": "execIDs parse, name an instance and agree with job history; taskIDs are increasing integers",
+    "states": "job states follow the Linkis state machine and end as expected",
+    "progress": "progress is a number in [0, 1], non-decreasing, 1.0 at the end",
+    "log": "log paging loses and duplicates nothing; buckets match line levels",
+    "kill": "kill ends a job for its owner only; job history is private",
+    "auth": "login, token and not-logged-in answers",
+    "rules": "proxy-user and token rules are enforced",
+    "results": "result sets hold exactly the expected rows",
+}
+
+# Option name (after --linkis-) -> (environment variable, help).
+_OPTIONS = {
+    "target": ("LINKIS_TARGET", "Gateway root URL, e.g. http://gateway:9001."),
+    "user": ("LINKIS_USER", "Login user."),
+    "password": ("LINKIS_PASSWORD", "Login password (prefer the variable)."),
+    "token-code": ("LINKIS_TOKEN_CODE", "Token-Code header (prefer the variable)."),
+    "token-user": ("LINKIS_TOKEN_USER", "Token-User header."),
+    "peer-user": ("LINKIS_PEER_USER", "A second, non-admin account."),
+    "peer-password": ("LINKIS_PEER_PASSWORD", "Password of the peer user."),
+    "proxy-rules": ("LINKIS_PROXY_RULES", "proxy.properties the gateway enforces."),
+    "token-rules": ("LINKIS_TOKEN_RULES", "Token rules file (TOKEN=user1,user2)."),
+    "profile": ("LINKIS_PROFILE", "smoke | standard | deep (default standard)."),
+    "workloads": ("LINKIS_WORKLOADS", "Directory of workload YAML files."),
+    "spec": ("LINKIS_SPEC", "OpenAPI spec (default: the shipped one)."),
+}
+_SETTINGS = (
+    "target",
+    "user",
+    "password",
+    "token-code",
+    "token-user",
+    "peer-user",
+    "peer-password",
+)
+
+_TRACKER = pytest.StashKey[JobTracker]()
+_WORKLOADS = pytest.StashKey[list[Workload]]()
+_SETTINGS_KEY = pytest.StashKey[harness_config.Settings | None]()
+_GUARD = pytest.StashKey[RequestGuard]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("linkis", "Linkis contract suite")
+    for name, (var, text) in _OPTIONS.items():
+        group.addoption(f"--linkis-{name}", default=None, help=f"{text} [{var}]")
+
+
+def option(pytestconfig: pytest.Config, name: str) -> str | None:
+    """Read `--linkis-<name>`, else its LINKIS_* variable, else None."""
+    value = pytestconfig.getoption(f"--linkis-{name}")
+    if value is None:
+        value = os.environ.get(_OPTIONS[name][0]) or None
+    return value
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for family, text in FAMILIES.items():
+        config.addinivalue_line("markers", f"{family}: {text}")
+    config.addinivalue_line("markers", "slow: runs jobs for several seconds")
+    config.stash[_TRACKER] = JobTracker()
+    profile = option(config, "profile") or "standard"
+    if profile not in PROFILES:
+        raise pytest.UsageError(
+            f"--linkis-profile: expected one of {', '.join(PROFILES)}, got {profile!r}"
+        )
+    overrides = {
+        name.replace("-", "_"): config.getoption(f"--linkis-{name}")
+        for name in _SETTINGS
+    }
+    try:
+        settings = _load(overrides)
+        guard = RequestGuard(SafetyPolicy.from_env(os.environ))
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_SETTINGS_KEY] = settings
+    config.stash[_GUARD] = guard
+    directory = option(config, "workloads")
+    try:
+        found = load_workloads(Path(directory) if directory else None)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_WORKLOADS] = select(found, profile)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize `finished_name` with the profile's workloads that end by themselves."""
+    if "finished_name" in metafunc.fixturenames:
+        names = [
+            w.name for w in metafunc.config.stash[_WORKLOADS] if not w.runs_until_killed
+        ]
+        metafunc.parametrize("finished_name", names, scope="session")
+
+
+def _load(overrides: dict[str, object]) -> harness_config.Settings | None:
+    settings = harness_config.load(overrides, os.environ)
+    return settings if settings.target is not None else None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Kill every job the suite left running (also after Ctrl-C), then close the clients."""
+    tracker = session.config.stash.get(_TRACKER, None)
+    if tracker is None:
+        return
+    tracker.cleanup()
+    tracker.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[None]:
+    """Report the safety guard's refusals (--read-only, --max-jobs) as skips, not errors."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is not None and isinstance(
+        call.excinfo.value, JobBudgetExhausted | ReadOnlyRefused
+    ):
+        report.outcome = "skipped"
+        report.longrepr = (
+            str(item.path),
+            item.location[1] or 0,
+            "Skipped: " + call.excinfo.value.skip_reason,
+        )
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def settings(pytestconfig: pytest.Config) -> harness_config.Settings:
+    """The target and credentials; skips everything when no target is given."""
+    value = pytestconfig.stash[_SETTINGS_KEY]
+    if value is None:
+        pytest.skip("no target: pass --linkis-target URL (or set LINKIS_TARGET)")
+    return value
+
+
+@pytest.fixture(scope="session")
+def tracker(pytestconfig: pytest.Config) -> JobTracker:
+    """Every job submitted in this session (killed at the end if still running)."""
+    return pytestconfig.stash[_TRACKER]
+
+
+def _client(
+    pytestconfig: pytest.Config,
+    settings: harness_config.Settings,
+    *,
+    authenticate: bool,
+) -> LinkisClient:
+    client = LinkisClient(settings, guard=pytestconfig.stash[_GUARD])
+    pytestconfig.stash[_TRACKER].clients.append(client)
+    if authenticate:
+        try:
+            client.authenticate()
+        except TargetError as exc:
+            # The run cannot be made: stop here with one line (exit code 2, like the CLI).
+            pytest.exit(str(exc), returncode=2)
+    return client
+
+
+@pytest.fixture(scope="session")
+def client(
+    pytestconfig: pytest.Config, settings: harness_config.Settings
+) -> LinkisClient:
+    """A client of the main user, logged in (or using the token)."""
+    if settings.user is None and not settings.uses_token:
+        pytest.skip(
+            "no credentials: pass --linkis-user and LINKIS_PASSWORD, or LINKIS_TOKEN_CODE and --linkis-token-user"
+        )
+    return _client(pytestconfig, settings, authenticate=True)
+
+
+@pytest.fixture(scope="session")
+def anon_client(
+    pytestconfig: pytest.Config, settings: harness_config.Settings
+) -> LinkisClient:
+    """A client with no cookie and no token."""
+    bare = dataclasses.replace(
+        settings, user=None, password=None, token_code=None, token_user=None
+    )
+    return _client(pytestconfig, bare, authenticate=False)
+
+
+@pytest.fixture(scope="session")
+def peer_client(
+    pytestconfig: pytest.Config, settings: harness_config.Settings
+) -> LinkisClient:
+    """A client of the peer user (a second, non-admin account); skips without one."""
+    if settings.peer_user is None:
+        pytest.skip("no peer user: pass --linkis-peer-user and LINKIS_PEER_PASSWORD")
+    if settings.peer_password is not None:
+        peer = dataclasses.replace(
+            settings,
+            user=settings.peer_user,
+            password=settings.peer_password,
+            token_code=None,
+            token_user=None,
+        )
+    elif settings.uses_token:
+        peer = dataclasses.replace(
+            settings, user=None, password=None, token_user=settings.peer_user
+        )
+    else:
+        pytest.skip(
+            "no peer password: set LINKIS_PEER_PASSWORD (or use a token that admits the peer)"
+        )
+    return _client(pytestconfig, peer, authenticate=True)
+
+
+@pytest.fixture(scope="session")
+def profile(pytestconfig: pytest.Config) -> str:
+    """smoke | standard | deep."""
+    return option(pytestconfig, "profile") or "standard"
+
+
+@pytest.fixture(scope="session")
+def workloads(pytestconfig: pytest.Config) -> list[Workload]:
+    """The workloads of the profile (from --linkis-workloads DIR or the shipped ones)."""
+    return pytestconfig.stash[_WORKLOADS]
+
+
+@pytest.fixture(scope="session")
+def spec_path(pytestconfig: pytest.Config) -> Path:
+    """The OpenAPI spec the schema checks use."""
+    given = option(pytestconfig, "spec")
+    return Path(given) if given else data_dir("specs") / "linkis.openapi.yaml"
+
+
+@pytest.fixture(scope="session")
+def finished_jobs(
+    client: LinkisClient, tracker: JobTracker, workloads: list[Workload]
+) -> dict[str, FinishedJob]:
+    """Each workload of the profile that ends by itself, submitted once and polled to its end."""
+    try:
+        return tracker.run_all(
+            client, [w for w in workloads if not w.runs_until_killed]
+        )
+    except TargetError as exc:
+        pytest.exit(str(exc), returncode=2)
+
+
+@pytest.fixture(scope="session")
+def finished(finished_jobs: dict[str, FinishedJob], finished_name: str) -> FinishedJob:
+    """One finished workload's job (tests taking it run once per workload)."""
+    return finished_jobs[finished_name]
+
+
+@pytest.fixture(scope="session")
+def slow_workload(workloads: list[Workload]) -> Workload:
+    """The workload that runs until killed (expect.status Cancelled)."""
+    found = next((w for w in workloads if w.runs_until_killed), None)
+    if found is None:
+        pytest.skip("no workload with expect.status Cancelled in this profile")
+    return found
+
+
+@pytest.fixture(scope="session")
+def running_job(
+    client: LinkisClient, tracker: JobTracker, slow_workload: Workload
+) -> Iterator[RunningJob]:
+    """A long job seen Running, polled densely for a while; killed when the session ends."""
+    try:
+        running = tracker.start(client, slow_workload)
+    except TargetError as exc:
+        pytest.exit(str(exc), returncode=2)
+    yield running
+    tracker.stop(running.job)

@@ -1,0 +1,301 @@
+"""Log continuity: pages that follow the returned fromLine equal a full read; buckets match levels.
+
+API-FACTS §4: lines numbered from 0; `size` 0 reads nothing, negative means 10000; the returned
+`fromLine` counts blank lines; `distinctLevel=false` returns every consumed line. Hypothesis
+chooses the page sizes; `core.logs.check_pages` and `check_buckets` are the oracles. A full read
+is compared with pages taken under the same conditions (both while running, or both after the
+end), and a finished job's entrance log with its log file (`openLog`), where #3742-style gaps
+show.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from _lifecycle import FinishedJob, RunningJob, violation, with_evidence
+from hypothesis import HealthCheck, Phase, example, given, seed, settings
+from hypothesis import strategies as st
+
+from linkis_harness.client import Answer, LinkisClient
+from linkis_harness.core.logs import LogPage, check_buckets, check_pages
+from linkis_harness.core.violation import Violation
+from linkis_harness.polling import is_terminal
+
+pytestmark = pytest.mark.log
+
+CHECK = "log"
+FULL_PAGE = 5000
+MAX_DRAIN = 20
+EXAMPLES = {"smoke": 5, "standard": 12, "deep": 40}
+RUNNING_EXAMPLES = {"smoke": 3, "standard": 5, "deep": 10}
+
+# None leaves `size` out (server default 100); 0, 1, negatives and "more than the log" are the
+# edges Linkis treats specially.
+SIZES = st.one_of(
+    st.none(),
+    st.sampled_from([0, 1, -1, -7, 1_000_000]),
+    st.integers(min_value=-3, max_value=300),
+)
+PLANS = st.tuples(st.sampled_from([None, 0]), st.lists(SIZES, min_size=1, max_size=10))
+
+
+@dataclass(frozen=True)
+class Read:
+    page: LogPage
+    answer: Answer
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def read_page(
+    client: LinkisClient, exec_id: str, from_line: int | None, size: int | None
+) -> Read:
+    answer = client.log(exec_id, from_line, size)
+    log, nxt = answer.data.get("log"), answer.data.get("fromLine")
+    if not (
+        answer.ok
+        and isinstance(log, list)
+        and len(log) == 4
+        and all(isinstance(part, str) for part in log)
+        and _is_int(nxt)
+    ):
+        raise violation(
+            CHECK,
+            "log page unreadable",
+            f"fromLine {from_line}, size {size}: expected status 0 with data.log = 4 strings "
+            "and an integer data.fromLine",
+            answer,
+            operation="log",
+            exec_id=exec_id,
+        )
+    return Read(LogPage(from_line, size, nxt, tuple(log)), answer)
+
+
+def full_read(client: LinkisClient, exec_id: str) -> tuple[list[str], list[Answer]]:
+    """Read the whole log with `distinctLevel=false` (every consumed line, blanks included)."""
+    lines: list[str] = []
+    answers: list[Answer] = []
+    start = 0
+    for _ in range(MAX_DRAIN):
+        answer = client.log(exec_id, start, FULL_PAGE, distinct_level=False)
+        answers.append(answer)
+        text, nxt = answer.data.get("log"), answer.data.get("fromLine")
+        if not (answer.ok and isinstance(text, str) and _is_int(nxt)):
+            raise violation(
+                CHECK,
+                "full log read unreadable",
+                "distinctLevel=false: expected status 0, data.log a string and an integer data.fromLine",
+                answer,
+                operation="log",
+                exec_id=exec_id,
+            )
+        consumed = nxt - start
+        if consumed <= 0:
+            break
+        chunk = text.split("\n")
+        if len(chunk) != consumed:
+            raise violation(
+                CHECK,
+                "full log read returned a different number of lines than it consumed",
+                f"fromLine {start} -> {nxt} consumed {consumed} lines, data.log holds {len(chunk)}",
+                answer,
+                operation="log",
+                exec_id=exec_id,
+            )
+        lines += chunk
+        start = nxt
+        if consumed < FULL_PAGE:
+            break
+    return lines, answers
+
+
+def page_through(
+    client: LinkisClient,
+    exec_id: str,
+    first: int | None,
+    sizes: Sequence[int | None],
+    *,
+    drain: bool,
+) -> list[Read]:
+    """Read pages with the given sizes, each from the previous page's fromLine; then drain."""
+    reads: list[Read] = []
+    from_line = first
+    for size in sizes:
+        read = read_page(client, exec_id, from_line, size)
+        reads.append(read)
+        from_line = read.page.next_from_line
+    if drain:
+        for _ in range(MAX_DRAIN):
+            read = read_page(client, exec_id, from_line, FULL_PAGE)
+            reads.append(read)
+            done = read.page.next_from_line == from_line or not read.page.log[3]
+            from_line = read.page.next_from_line
+            if done:
+                break
+        reads.append(read_page(client, exec_id, from_line, 7))  # past the end
+    return reads
+
+
+def _page_of(found: Violation, reads: Sequence[Read]) -> Answer | None:
+    match = re.search(r"page (\d+)", found.detail)
+    return (
+        reads[int(match.group(1))].answer
+        if match and int(match.group(1)) < len(reads)
+        else None
+    )
+
+
+def check_reads(
+    reads: Sequence[Read],
+    full: Sequence[str],
+    full_answers: Sequence[Answer],
+    *,
+    finished: bool,
+    exec_id: str,
+) -> None:
+    """Raise the first defect of `reads` against the full read, with the page that showed it."""
+    pages = [r.page for r in reads]
+    plan = ", ".join(f"({p.from_line}, {p.size})->{p.next_from_line}" for p in pages)
+    for found in check_pages(full, pages, finished=finished):
+        detail = f"{found.detail}\npages (fromLine, size)->fromLine: {plan}"
+        raise with_evidence(
+            Violation(found.check, found.title, detail),
+            _page_of(found, reads),
+            full_answers[0] if full_answers else None,
+            operation="log",
+            exec_id=exec_id,
+        )
+    for read in reads:
+        for found in check_buckets(read.page.log):
+            raise with_evidence(found, read.answer, operation="log", exec_id=exec_id)
+
+
+def _examples(
+    pytestconfig: pytest.Config, count: int
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Hypothesis settings for a live target: no deadline, no database, no shrinking."""
+    chosen = pytestconfig.getoption("hypothesis_seed", None)
+
+    def wrap(test: Callable[..., None]) -> Callable[..., None]:
+        wrapped = settings(
+            max_examples=count,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )(test)
+        return seed(int(chosen))(wrapped) if chosen is not None else wrapped
+
+    return wrap
+
+
+@pytest.fixture(scope="module")
+def longest_finished_log(
+    client: LinkisClient, finished_jobs: dict[str, FinishedJob]
+) -> tuple[FinishedJob, list[str]]:
+    """The finished job with the longest log still served by the entrance, and that log."""
+    best: tuple[FinishedJob, list[str]] | None = None
+    for job in finished_jobs.values():
+        if job.exec_id is None or not job.terminal:
+            continue
+        probe = client.log(job.exec_id, 0, 0)
+        if not probe.ok:
+            continue  # the job left entrance memory
+        lines, _ = full_read(client, job.exec_id)
+        if best is None or len(lines) > len(best[1]):
+            best = (job, lines)
+    if best is None:
+        pytest.skip("no finished job's log is still served by the entrance")
+    return best
+
+
+def test_pages_of_a_finished_log_match_a_full_read(
+    pytestconfig: pytest.Config,
+    client: LinkisClient,
+    longest_finished_log: tuple[FinishedJob, list[str]],
+    profile: str,
+) -> None:
+    job, _ = longest_finished_log
+    exec_id = job.job.require(CHECK)
+
+    @_examples(pytestconfig, EXAMPLES[profile])
+    @example(plan=(None, [0, 1, -1, 1_000_000]))
+    @given(plan=PLANS)
+    def run(plan: tuple[int | None, list[int | None]]) -> None:
+        first, sizes = plan
+        reads = page_through(client, exec_id, first, sizes, drain=True)
+        full, full_answers = full_read(client, exec_id)
+        check_reads(reads, full, full_answers, finished=True, exec_id=exec_id)
+
+    run()
+
+
+def test_pages_of_a_running_log_match_a_full_read(
+    pytestconfig: pytest.Config,
+    client: LinkisClient,
+    running_job: RunningJob,
+    profile: str,
+) -> None:
+    exec_id = running_job.job.require(CHECK)
+
+    @_examples(pytestconfig, RUNNING_EXAMPLES[profile])
+    @example(plan=(None, [1, 0, 5, -1]))
+    @given(plan=PLANS)
+    def run(plan: tuple[int | None, list[int | None]]) -> None:
+        first, sizes = plan
+        state = client.status(exec_id).data.get("status")
+        ended = is_terminal(state if isinstance(state, str) else None)
+        reads = page_through(client, exec_id, first, sizes, drain=ended)
+        full, full_answers = full_read(client, exec_id)
+        check_reads(reads, full, full_answers, finished=ended, exec_id=exec_id)
+
+    run()
+
+
+def test_entrance_log_matches_log_file(
+    client: LinkisClient, finished: FinishedJob
+) -> None:
+    exec_id = finished.job.require(CHECK)
+    if not finished.terminal:
+        pytest.skip(f"{finished.workload.name} never ended")
+    if not client.log(exec_id, 0, 0).ok:
+        pytest.skip("the job left entrance memory; its log is only in the file")
+    history = client.job_history(finished.task_id)
+    task = history.data.get("task") if history.ok else None
+    path = task.get("logPath") if isinstance(task, dict) else None
+    if not isinstance(path, str) or not path:
+        pytest.skip("job history gives no logPath")
+    entrance, answers = full_read(client, exec_id)
+    opened = client.open_log(path)
+    log = opened.data.get("log") if opened.ok else None
+    if not (isinstance(log, list) and len(log) == 4 and isinstance(log[3], str)):
+        pytest.skip(
+            f"openLog did not give the file ({opened.http_status}, status {opened.status})"
+        )
+    # Blank lines are not stored in HDFS logs and dropped from local files at the end (§13).
+    in_entrance = [line for line in entrance if line.strip()]
+    in_file = [line for line in log[3].splitlines() if line.strip()]
+    if in_entrance == in_file:
+        return
+    diff = list(
+        difflib.unified_diff(
+            in_file, in_entrance, "log file", "entrance /log", n=1, lineterm=""
+        )
+    )
+    raise violation(
+        CHECK,
+        "entrance log and log file disagree",
+        f"{len(in_file)} non-blank lines in {path}, {len(in_entrance)} from the entrance; first differences:\n"
+        + "\n".join(diff[:12]),
+        opened,
+        answers[0] if answers else None,
+        operation="log",
+        exec_id=exec_id,
+    )

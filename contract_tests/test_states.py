@@ -1,0 +1,144 @@
+"""Job state machine: legal steps only, the expected end within its bound, terminal stays terminal.
+
+API-FACTS §5 (states and transitions), §7.1 (job history status); the oracle is
+`core.jobstate.first_illegal_step`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import pytest
+from _lifecycle import FinishedJob, RunningJob, violation, with_evidence
+
+from linkis_harness.client import LinkisClient
+from linkis_harness.core.jobstate import first_illegal_step
+from linkis_harness.polling import Observation, is_terminal
+
+pytestmark = pytest.mark.states
+
+CHECK = "states"
+# Polls after the end: a terminal state must survive several (3 is the Java client's patience).
+POLLS_AFTER_END = 4
+HISTORY_GRACE = 5.0
+
+
+def _check_steps(observations: Sequence[Observation], exec_id: str | None) -> None:
+    seen = [o for o in observations if o.state is not None]
+    states = [o.state for o in seen if o.state is not None]
+    if first_illegal_step(states) is None:
+        return
+    # Find the poll that broke the rule, to show it and the one before it.
+    for end in range(1, len(states) + 1):
+        found = first_illegal_step(states[:end])
+        if found is not None:
+            before = seen[end - 2].status_answer if end >= 2 else None
+            raise with_evidence(
+                found,
+                before,
+                seen[end - 1].status_answer,
+                operation="status",
+                exec_id=exec_id,
+            )
+
+
+def test_observed_steps_are_legal(finished: FinishedJob) -> None:
+    finished.job.require(CHECK)
+    _check_steps(finished.observations, finished.exec_id)
+
+
+def test_running_job_steps_are_legal(running_job: RunningJob) -> None:
+    running_job.job.require(CHECK)
+    _check_steps(running_job.observations, running_job.exec_id)
+
+
+def test_ends_in_expected_state_within_bound(finished: FinishedJob) -> None:
+    exec_id = finished.job.require(CHECK)
+    workload = finished.workload
+    last = finished.observations[-1] if finished.observations else None
+    if not finished.terminal:
+        raise violation(
+            CHECK,
+            "job did not reach a terminal state",
+            f"workload {workload.name!r}: last state {finished.final_state!r} after "
+            f"{finished.seconds:.1f}s (bound {workload.within:g}s)",
+            last.status_answer if last else None,
+            operation="status",
+            exec_id=exec_id,
+        )
+    if finished.final_state not in workload.expect_status:
+        raise violation(
+            CHECK,
+            "job ended in an unexpected state",
+            f"workload {workload.name!r} ({workload.source}) ended {finished.final_state}, "
+            f"expected {' or '.join(workload.expect_status)}",
+            last.status_answer if last else None,
+            operation="status",
+            exec_id=exec_id,
+        )
+    if finished.seconds > workload.within:
+        raise violation(
+            CHECK,
+            "job ended later than its bound",
+            f"workload {workload.name!r} took {finished.seconds:.1f}s, bound {workload.within:g}s",
+            operation="status",
+            exec_id=exec_id,
+        )
+
+
+def test_terminal_state_never_changes(
+    client: LinkisClient, finished: FinishedJob
+) -> None:
+    exec_id = finished.job.require(CHECK)
+    if not finished.terminal:
+        pytest.skip(
+            f"{finished.workload.name} never ended (reported by test_ends_in_expected_state_within_bound)"
+        )
+    last = finished.observations[-1]
+    answered = 0
+    for _ in range(POLLS_AFTER_END):
+        time.sleep(0.1)
+        # With the taskID the entrance answers from job history once the job left its memory.
+        answer = client.status(exec_id, finished.task_id)
+        if not answer.ok:
+            continue
+        answered += 1
+        state = answer.data.get("status")
+        if state != last.state:
+            raise violation(
+                CHECK,
+                "terminal job state changed",
+                f"{finished.workload.name}: first terminal answer {last.state}, a later poll said {state!r}",
+                last.status_answer,
+                answer,
+                operation="status",
+                exec_id=exec_id,
+            )
+    if not answered:
+        pytest.skip("no status answer after the end (the job left entrance memory)")
+
+
+def test_job_history_status_agrees(client: LinkisClient, finished: FinishedJob) -> None:
+    exec_id = finished.job.require(CHECK)
+    if not finished.terminal:
+        pytest.skip(f"{finished.workload.name} never ended")
+    deadline = time.monotonic() + HISTORY_GRACE
+    while True:
+        answer = client.job_history(finished.task_id)
+        task = answer.data.get("task") if answer.ok else None
+        status = task.get("status") if isinstance(task, dict) else None
+        if status == finished.final_state:
+            return
+        if is_terminal(status) or time.monotonic() > deadline:
+            raise violation(
+                CHECK,
+                "job history status disagrees with the entrance",
+                f"entrance said {finished.final_state}, job history says {status!r}"
+                + ("" if is_terminal(status) else f" {HISTORY_GRACE:g}s after the end"),
+                finished.observations[-1].status_answer,
+                answer,
+                operation="jobhistory get",
+                exec_id=exec_id,
+            )
+        time.sleep(0.25)
