@@ -54,15 +54,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     (inputs / "users.properties").write_text(USERS, encoding="utf-8")
     (inputs / "tokens.properties").write_text(TOKEN_RULES, encoding="utf-8")
     (inputs / "proxy.properties").write_text(PROXY_RULES, encoding="utf-8")
-    with launch.start_simulator(
-        speed=20.0,
-        token_rules=inputs / "tokens.properties",
-        proxy_rules=inputs / "proxy.properties",
-        extra_args=(USERS_OPTION, str(inputs / "users.properties")),
-    ) as sim:
-        # The recording proxy: every request the harness sends passes through it.
-        with BadServer("ok", upstream=sim.url) as proxy:
-            yield {"sim": sim, "proxy": proxy, "inputs": inputs}
+    # The recording proxy in front: every request the harness sends passes through it.
+    with (
+        launch.start_simulator(
+            speed=20.0,
+            token_rules=inputs / "tokens.properties",
+            proxy_rules=inputs / "proxy.properties",
+            extra_args=(USERS_OPTION, str(inputs / "users.properties")),
+        ) as sim,
+        BadServer("ok", upstream=sim.url) as proxy,
+    ):
+        yield {"sim": sim, "proxy": proxy, "inputs": inputs}
 
 
 def _run(name: str, argv: list[str], out_dir: Path) -> Produced:
