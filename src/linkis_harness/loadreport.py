@@ -1,0 +1,444 @@
+"""After a load run: clean up its jobs, summarize its samples, evaluate SLAs, write the reports.
+
+Inputs are what the Locust processes left in `raw/`: `ledger.jsonl` (every job submitted,
+seen finished or killed at stop) and `samples.json` (exact raw samples, violations, users over
+time). Cleanup talks to the target through `LinkisClient`; everything else is computation and
+files. The chart uses matplotlib's Agg backend, here in the runner, never inside Locust.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from linkis_harness.client import LinkisClient
+from linkis_harness.core.jobstate import TERMINAL
+from linkis_harness.core.sla import Series, Sla, SlaResult, evaluate, percentile
+from linkis_harness.errors import ExitCode, HarnessError
+
+__all__ = [
+    "Cleanup",
+    "Ledger",
+    "Raw",
+    "Result",
+    "clean_up",
+    "print_cleanup",
+    "print_summary",
+    "read_raw",
+    "summarize",
+    "write_reports",
+]
+
+_TERMINAL = frozenset(str(s) for s in TERMINAL)
+_KILL_WAIT = (
+    30.0  # seconds to wait for killed jobs to show a terminal state in job history
+)
+
+
+@dataclass
+class Ledger:
+    """Jobs of the run: exec_id -> task_id/workload, and what the users saw."""
+
+    submitted: dict[str, dict[str, Any]] = field(default_factory=dict)
+    finished: dict[str, str] = field(default_factory=dict)
+    killed_at_stop: set[str] = field(default_factory=set)
+
+    @classmethod
+    def read(cls, path: Path) -> Ledger:
+        ledger = cls()
+        if not path.exists():
+            return ledger
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a crash
+            exec_id = event.get("exec_id")
+            match event.get("event"):
+                case "submitted":
+                    ledger.submitted[exec_id] = event
+                case "finished":
+                    ledger.finished[exec_id] = str(event.get("state"))
+                case "cleanup_kill":
+                    ledger.killed_at_stop.add(exec_id)
+        return ledger
+
+
+@dataclass
+class Raw:
+    ledger: Ledger
+    samples: dict[str, Any] | None
+
+
+def read_raw(directory: Path) -> Raw:
+    """Read what the Locust processes wrote (samples is None when Locust wrote nothing)."""
+    samples_path = directory / "samples.json"
+    samples = None
+    if samples_path.exists():
+        samples = json.loads(samples_path.read_text(encoding="utf-8"))
+    return Raw(Ledger.read(directory / "ledger.jsonl"), samples)
+
+
+# -- cleanup --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cleanup:
+    submitted: int = 0
+    finished: Counter[str] = field(default_factory=Counter)
+    killed: int = 0
+    ended_after_stop: Counter[str] = field(default_factory=Counter)
+    left_running: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+def _history_status(client: LinkisClient, task_id: Any) -> str | None:
+    try:
+        answer = client.job_history(task_id)
+    except HarnessError:
+        return None
+    task = (answer.data or {}).get("task") or {}
+    status = task.get("status") if answer.ok else None
+    return str(status) if status is not None else None
+
+
+def clean_up(client: LinkisClient, ledger: Ledger, out: TextIO) -> Cleanup:
+    """Kill every job the run did not see finish, then ask job history about every job."""
+    import time
+
+    result = Cleanup(submitted=len(ledger.submitted))
+    for exec_id in ledger.submitted:
+        if exec_id in ledger.finished:
+            result.finished[ledger.finished[exec_id]] += 1
+    unfinished = {e: j for e, j in ledger.submitted.items() if e not in ledger.finished}
+    statuses = _statuses(client, unfinished)
+    to_kill = [e for e, s in statuses.items() if s not in _TERMINAL]
+    if to_kill:
+        out.write(f"load: cleanup: killing {len(to_kill)} job(s) still running\n")
+    for exec_id in to_kill:
+        try:
+            client.kill(exec_id, unfinished[exec_id].get("task_id"))
+        except HarnessError as exc:
+            out.write(f"load: cleanup: kill {exec_id} failed: {exc}\n")
+    deadline = time.monotonic() + _KILL_WAIT
+    pending = {e: unfinished[e] for e in to_kill}
+    while pending and time.monotonic() < deadline:
+        time.sleep(0.5)
+        for exec_id, status in _statuses(client, pending).items():
+            if status in _TERMINAL:
+                statuses[exec_id] = status
+                del pending[exec_id]
+    for exec_id, status in statuses.items():
+        if (
+            exec_id in to_kill
+            or exec_id in ledger.killed_at_stop
+            or status == "Cancelled"
+        ):
+            result.killed += 1
+        elif status in _TERMINAL:
+            result.ended_after_stop[status] += 1
+    verified = _statuses(client, ledger.submitted)
+    for exec_id, status in verified.items():
+        if status is None:
+            result.unreadable.append(exec_id)
+        elif status not in _TERMINAL:
+            result.left_running.append(exec_id)
+    return result
+
+
+def _statuses(
+    client: LinkisClient, jobs: dict[str, dict[str, Any]]
+) -> dict[str, str | None]:
+    if not jobs:
+        return {}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = pool.map(
+            lambda item: _history_status(client, item[1].get("task_id")), jobs.items()
+        )
+        return dict(zip(jobs, found, strict=True))
+
+
+def print_cleanup(cleanup: Cleanup, out: TextIO) -> None:
+    by_state = (
+        ", ".join(f"{s} {n}" for s, n in sorted(cleanup.finished.items())) or "none"
+    )
+    after = sum(cleanup.ended_after_stop.values())
+    out.write(
+        f"jobs: submitted {cleanup.submitted}, finished {sum(cleanup.finished.values())} "
+        f"({by_state}), killed at cleanup {cleanup.killed}"
+        + (f", ended on their own after the stop {after}" if after else "")
+        + f", left running {len(cleanup.left_running) + len(cleanup.unreadable)}"
+        + (
+            f" ({len(cleanup.unreadable)} not readable in job history)"
+            if cleanup.unreadable
+            else ""
+        )
+        + "\n"
+    )
+
+
+# -- summary --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    duration_s: float
+    series: dict[str, Series]
+    times: dict[str, list[float]]
+    users: list[tuple[float, int]]
+    started: float
+    violations: dict[str, dict[str, Any]]
+    errors: list[dict[str, Any]]
+    workers: dict[str, int]
+    cleanup: Cleanup
+    slas: list[SlaResult]
+    problem: str | None
+    interrupted: bool
+    aborted: str | None
+
+    @property
+    def requests(self) -> int:
+        return sum(len(s.values) for n, s in self.series.items() if n.startswith("/"))
+
+    @property
+    def failures(self) -> int:
+        return sum(s.failures for s in self.series.values())
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted or self.problem:
+            return ExitCode.NOT_RUN
+        held = all(r.held for r in self.slas)
+        left = self.cleanup.left_running or self.cleanup.unreadable
+        if not held or self.violations or left or self.aborted:
+            return ExitCode.FINDINGS
+        return ExitCode.OK
+
+
+def summarize(
+    raw: Raw,
+    cleanup: Cleanup,
+    slas: Sequence[Sla],
+    *,
+    problem: str | None,
+    interrupted: bool,
+) -> Result:
+    samples = raw.samples or {}
+    entries = samples.get("entries", {})
+    series = {n: Series(n, e["values"], int(e["failures"])) for n, e in entries.items()}
+    started = float(samples.get("started") or 0.0)
+    duration = max(float(samples.get("stopped") or 0.0) - started, 0.001)
+    return Result(
+        duration_s=duration,
+        series=series,
+        times={n: e["times"] for n, e in entries.items()},
+        users=[(float(t), int(u)) for t, u in samples.get("users", [])],
+        started=started,
+        violations=samples.get("violations", {}),
+        errors=samples.get("errors", []),
+        workers=samples.get("workers", {}),
+        cleanup=cleanup,
+        slas=evaluate(slas, series, duration_s=duration),
+        problem=problem,
+        interrupted=interrupted,
+        aborted=samples.get("aborted"),
+    )
+
+
+def _row(name: str, s: Series, duration: float) -> dict[str, Any]:
+    values = s.values
+    return {
+        "name": name,
+        "count": len(values),
+        "failures": s.failures,
+        "per_s": len(values) / duration,
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "max": max(values),
+    }
+
+
+def rows(result: Result) -> list[dict[str, Any]]:
+    """One row per entry: operations first, then lifecycle metrics (exact percentiles)."""
+    names = sorted(result.series, key=lambda n: (not n.startswith("/"), n))
+    return [
+        _row(n, result.series[n], result.duration_s)
+        for n in names
+        if result.series[n].values
+    ]
+
+
+def _ms(value: float, name: str) -> str:
+    if name.startswith("log_rate"):
+        return f"{value:.0f}/s"
+    return f"{value:.0f}ms" if value < 10_000 else f"{value / 1000:.1f}s"
+
+
+def print_summary(result: Result, out: TextIO) -> None:
+    """Write the end-of-run text: entries, violations, jobs, SLAs and the verdict."""
+    out.write(
+        f"\nrequests: {result.requests} in {result.duration_s:.1f}s "
+        f"({result.requests / result.duration_s:.1f}/s), failures {result.failures}\n"
+    )
+    out.write(
+        f"{'entry':<44} {'count':>7} {'fail':>5} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}\n"
+    )
+    for row in rows(result):
+        n = row["name"]
+        out.write(
+            f"{n[:44]:<44} {row['count']:>7} {row['failures']:>5} {_ms(row['p50'], n):>8} "
+            f"{_ms(row['p95'], n):>8} {_ms(row['p99'], n):>8} {_ms(row['max'], n):>8}\n"
+        )
+    if result.violations:
+        out.write("contract violations under load:\n")
+        for key, info in sorted(
+            result.violations.items(), key=lambda kv: -kv[1]["count"]
+        ):
+            out.write(
+                f"  {info['count']:>6} x {key}\n         e.g. {info['example'][:300]}\n"
+            )
+    other = [
+        e
+        for e in result.errors
+        if not str(e.get("error", "")).startswith("ContractViolation")
+    ]
+    if other:
+        out.write("other failures:\n")
+        for e in sorted(other, key=lambda e: -int(e["count"]))[:10]:
+            out.write(
+                f"  {e['count']:>6} x {e['method']} {e['name']}: {str(e['error'])[:200]}\n"
+            )
+    print_cleanup(result.cleanup, out)
+    if len(result.workers) > 1:
+        shown = ", ".join(f"{n} samples" for n in sorted(result.workers.values()))
+        out.write(f"workers reporting: {len(result.workers)} ({shown})\n")
+    if result.slas:
+        out.write(f"{'SLA':<36} {'observed':>12}  verdict\n")
+        for r in result.slas:
+            seen = r.sla.shown(r.observed) if r.observed is not None else "-"
+            verdict = "held" if r.held else "BREACHED"
+            note = f"  ({r.detail})" if r.observed is None else ""
+            out.write(f"{r.sla.text:<36} {seen:>12}  {verdict}{note}\n")
+    reasons = _reasons(result)
+    verdict = "held" if not reasons else "; ".join(reasons)
+    out.write(f"result: {verdict} (exit {int(result.exit_code)})\n")
+
+
+def _reasons(result: Result) -> list[str]:
+    reasons = []
+    if result.interrupted:
+        reasons.append("interrupted")
+    if result.problem:
+        reasons.append(result.problem)
+    if result.aborted:
+        reasons.append(f"aborted: {result.aborted}")
+    breached = [r.sla.text for r in result.slas if not r.held]
+    if breached:
+        reasons.append(f"SLA breached: {', '.join(breached)}")
+    if result.violations:
+        reasons.append(
+            f"{sum(v['count'] for v in result.violations.values())} contract violation(s)"
+        )
+    left = len(result.cleanup.left_running) + len(result.cleanup.unreadable)
+    if left:
+        reasons.append(f"{left} job(s) left running")
+    return reasons
+
+
+# -- files ----------------------------------------------------------------------------------------
+
+
+def write_reports(result: Result, raw: Raw, directory: Path) -> None:
+    """summary.json (lifecycle metrics, SLAs, jobs) and lifecycle.png next to Locust's reports."""
+    cleanup = result.cleanup
+    summary = {
+        "duration_s": result.duration_s,
+        "requests": result.requests,
+        "failures": result.failures,
+        "entries": rows(result),
+        "violations": result.violations,
+        "workers": result.workers,
+        "jobs": {
+            "submitted": cleanup.submitted,
+            "finished": dict(cleanup.finished),
+            "killed_at_cleanup": cleanup.killed,
+            "ended_after_stop": dict(cleanup.ended_after_stop),
+            "left_running": len(cleanup.left_running) + len(cleanup.unreadable),
+            "left_running_exec_ids": cleanup.left_running + cleanup.unreadable,
+        },
+        "slas": [
+            {
+                "sla": r.sla.text,
+                "observed": r.observed,
+                "held": r.held,
+                "detail": r.detail,
+            }
+            for r in result.slas
+        ],
+        "aborted": result.aborted,
+        "problem": result.problem,
+        "exit_code": int(result.exit_code),
+    }
+    (directory / "summary.json").write_text(
+        json.dumps(summary, indent=2), encoding="utf-8"
+    )
+    chart(result, directory / "lifecycle.png")
+
+
+def _buckets(
+    times: list[float], values: Sequence[float], start: float, width: float
+) -> dict[int, list[float]]:
+    found: dict[int, list[float]] = {}
+    for at, value in zip(times, values, strict=True):
+        found.setdefault(int((at - start) // width), []).append(value)
+    return found
+
+
+def chart(result: Result, path: Path) -> None:
+    """Plot lifecycle percentiles (p50/p95 per window) and users over time into a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
+    width = max(result.duration_s / 30, 1.0)
+    for family in ("job_running", "job_total"):
+        names = [n for n in result.series if n.split(" ")[0] == family]
+        times = [t for n in names for t in result.times[n]]
+        values = [v for n in names for v in result.series[n].values]
+        if not values:
+            continue
+        for q, style in ((50, "-"), (95, "--")):
+            points = sorted(
+                ((k + 0.5) * width, percentile(vs, q) / 1000)
+                for k, vs in _buckets(times, values, result.started, width).items()
+            )
+            top.plot(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                style,
+                label=f"{family} p{q}",
+            )
+    top.set_ylabel("seconds since submit")
+    top.set_title("Job lifecycle percentiles over time")
+    top.legend(loc="upper left", fontsize="small")
+    top.grid(alpha=0.3)
+    if result.users:
+        bottom.step(
+            [t - result.started for t, _ in result.users],
+            [u for _, u in result.users],
+            where="post",
+        )
+    bottom.set_ylabel("users")
+    bottom.set_xlabel("seconds into the run")
+    bottom.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
