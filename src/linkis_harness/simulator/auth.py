@@ -1,0 +1,122 @@
+"""Who is asking: users, session tickets, token rules and proxy rules (the gateway's state).
+
+The decisions live here; `gateway.py` turns them into answers. Fault modes that weaken auth
+(`auth-bypass`, `token-any-user`, `proxy-wildcard`, `proxy-substring`) act here, once each.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from linkis_harness.core.rules import RuleSet
+from linkis_harness.errors import ConfigError
+from linkis_harness.simulator.faults import Faults
+
+__all__ = [
+    "ADMIN",
+    "DEFAULT_USERS",
+    "SESSION_COOKIE",
+    "Auth",
+    "TokenVerdict",
+    "parse_users",
+]
+
+ADMIN = "hadoop"  # wds.linkis.admin.user, also the job history admin
+SESSION_COOKIE = "linkis_user_session_ticket_id_v1"
+DEFAULT_USERS: Mapping[str, str] = MappingProxyType(
+    {"hadoop": "hadoop", "alice": "alice123", "bob": "bob123"}
+)
+SESSION_TIMEOUT_MS = 7_200_000
+
+
+def parse_users(text: str, *, source: str) -> dict[str, str]:
+    """Parse a users file: `user=password` lines, `#` comments and blank lines ignored."""
+    users: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, sep, password = line.partition("=")
+        if not sep or not user.strip():
+            raise ConfigError(
+                f"{source}:{number}: expected 'user=password', got {line!r}"
+            )
+        users[user.strip().lower()] = password.strip()
+    return users
+
+
+@dataclass(frozen=True, slots=True)
+class TokenVerdict:
+    """The outcome of token authentication: the user, or the 152xx error that refused it."""
+
+    user: str | None
+    code: int = 0
+    desc: str = ""
+
+
+@dataclass(slots=True)
+class Auth:
+    """The gateway's users, live sessions and rule files."""
+
+    users: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_USERS))
+    token_rules: RuleSet | None = None
+    proxy_rules: RuleSet | None = None
+    faults: Faults = field(default_factory=Faults)
+    sessions: dict[str, str] = field(default_factory=dict)
+
+    def login(self, user: str, password: str) -> tuple[str, bool] | None:
+        """Check a password; return `(user, is_admin)` (LDAP users lower-cased) or None."""
+        if user == ADMIN and password == self.users.get(ADMIN, ADMIN):
+            return ADMIN, True
+        name = user.lower()
+        if name != ADMIN and name in self.users and self.users[name] == password:
+            return name, False
+        return None
+
+    def open_session(self, user: str) -> str:
+        ticket = "bfs_" + secrets.token_urlsafe(24)
+        self.sessions[ticket] = user
+        return ticket
+
+    def close_session(self, ticket: str | None) -> None:
+        if ticket is not None:
+            self.sessions.pop(ticket, None)
+
+    def session_user(self, ticket: str | None) -> str | None:
+        return None if ticket is None else self.sessions.get(ticket)
+
+    def anonymous_user(self) -> str | None:
+        """Return the user a request without credentials acts as: nobody (`auth-bypass`: the admin)."""
+        return ADMIN if self.faults.auth_bypass else None
+
+    @property
+    def tokens_enabled(self) -> bool:
+        return self.token_rules is not None
+
+    def check_token(self, token: str, user: str) -> TokenVerdict:
+        """`CachedTokenService`: the token must exist, then the user must be legal for it."""
+        rules = self.token_rules
+        if rules is None or rules.get(token) is None:
+            return TokenVerdict(
+                None, 15201, "Token is not valid or stale(token 令牌无效或已过期)!"
+            )
+        if not (self.faults.token_any_user or rules.token_allows(token, user)):
+            return TokenVerdict(
+                None, 15202, "Illegal TokenUser for Token(Token非法用户)!"
+            )
+        return TokenVerdict(user)
+
+    def proxy_allows(self, token: str, proxy_user: str) -> bool:
+        """`ProxyUserUtils.validate` (exact entries, whole-value `*`), or a faulty variant."""
+        rules = self.proxy_rules
+        if rules is None:
+            return False
+        rule = rules.get(token)
+        if self.faults.proxy_wildcard:
+            return rule is not None
+        if self.faults.proxy_substring:
+            return rule is not None and (rule.value == "*" or proxy_user in rule.value)
+        return rules.proxy_allows(token, proxy_user)

@@ -1,0 +1,234 @@
+"""The entrance service: execute/submit, status, progress, log, kill, killJobs, pause (API-FACTS §3).
+
+The gateway has already authenticated the caller (`scope["linkis.user"]`) and routed the execID
+(`scope["linkis.short_id"]`). `method` is `/api/entrance/<id>/<op>` with the id as sent.
+The state and progress fault modes act here, once each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from linkis_harness.core.directive import parse_directive
+from linkis_harness.core.jobstate import JobState
+from linkis_harness.simulator.auth import ADMIN
+from linkis_harness.simulator.bodies import read_json_object
+from linkis_harness.simulator.entrance_log import LogReader
+from linkis_harness.simulator.faults import Faults
+from linkis_harness.simulator.gateway import SCOPE_SHORT_ID, SCOPE_USER
+from linkis_harness.simulator.jobs import Job, JobStore
+from linkis_harness.simulator.responses import Responder
+from linkis_harness.simulator.submit import Refusal, parse_task
+from linkis_harness.simulator.views import exec_id_of, task_id_of
+
+__all__ = ["EntranceApi"]
+
+KILLED = "Successfully killed the job(成功kill了job)"
+FORCED = "Forced Kill task (强制杀死任务)"
+NO_PROGRESS = (
+    "The job corresponding to the ID is empty, and the corresponding task progress cannot be "
+    "obtained.(ID 对应的任务为空，不能获取对应的任务进度)"
+)
+
+
+def _java_long(text: str | None) -> int | str:
+    """`Long.parseLong`: the number, or the NumberFormatException root cause."""
+    if text is None:
+        return "NumberFormatException: null"
+    stripped = text[1:] if text[:1] in "+-" else text
+    if not stripped.isdigit() or not stripped.isascii():
+        return f'NumberFormatException: For input string: "{text}"'
+    return int(text)
+
+
+class EntranceApi:
+    """Handlers of `/api/rest_j/v1/entrance/*`."""
+
+    def __init__(self, store: JobStore, faults: Faults) -> None:
+        self.store = store
+        self.faults = faults
+        self.answer = Responder("entrance", faults)
+        self.logs = LogReader(store, faults, self.answer)
+
+    def routes(self) -> list[Route]:
+        base = "/api/rest_j/v1/entrance"
+        return [
+            Route(f"{base}/execute", self.execute, methods=["POST"]),
+            Route(f"{base}/submit", self.submit, methods=["POST"]),
+            Route(f"{base}/{{id}}/status", self.status, methods=["GET"]),
+            Route(f"{base}/{{id}}/progress", self.progress, methods=["GET"]),
+            Route(
+                f"{base}/{{id}}/progressWithResource",
+                self.progress_with_resource,
+                methods=["GET"],
+            ),
+            Route(f"{base}/{{id}}/log", self.logs.log, methods=["GET"]),
+            Route(f"{base}/{{id}}/kill", self.kill, methods=["GET"]),
+            Route(f"{base}/{{id}}/killJobs", self.kill_jobs, methods=["POST"]),
+            Route(f"{base}/{{id}}/pause", self.pause, methods=["GET"]),
+        ]
+
+    async def execute(self, request: Request) -> Response:
+        return await self._accept(request, "/api/entrance/execute")
+
+    async def submit(self, request: Request) -> Response:
+        return await self._accept(request, "/api/entrance/submit")
+
+    async def _accept(self, request: Request, method: str) -> Response:
+        body = await read_json_object(request)
+        if isinstance(body, Response):
+            return body
+        user: str = request.scope[SCOPE_USER]
+        parsed = parse_task(body, user=user, login_user=user)
+        if isinstance(parsed, Refusal):
+            return self.answer.error_code(parsed.code, parsed.desc)
+        refusal: Refusal | None = parsed.pop("refusal", None)
+        job = self.store.create(
+            record=parsed, directive=parse_directive(parsed["code"])
+        )
+        if refusal is not None:  # an interceptor: the row exists and becomes Failed
+            self.store.reject(job, refusal.code, refusal.desc)
+            return self.answer.error_code(refusal.code, refusal.desc)
+        self.store.admit(job)
+        data = {
+            "taskID": task_id_of(job, self.faults),
+            "execID": exec_id_of(job, self.faults),
+        }
+        return self.answer.ok(method, data)
+
+    def _found(self, request: Request) -> tuple[str, str, Job | None]:
+        exec_id = request.path_params["id"]
+        method = f"/api/entrance/{exec_id}/{request.url.path.rsplit('/', 1)[-1]}"
+        return exec_id, method, self.store.lookup(request.scope[SCOPE_SHORT_ID]).job
+
+    async def status(self, request: Request) -> Response:
+        exec_id, method, job = self._found(request)
+        if job is not None:
+            return self.answer.ok(
+                method, {"status": self._state(job), "execID": exec_id}
+            )
+        task_id = _java_long(request.query_params.get("taskID"))
+        if isinstance(task_id, str):
+            return self.answer.crash(None, task_id)  # issue #755
+        stored = self.store.history.get(task_id)
+        state = (
+            JobState.CANCELLED.value
+            if stored is None
+            else stored.state(self.store.now())
+        )
+        return self.answer.ok(method, {"status": state, "execID": exec_id})
+
+    def _state(self, job: Job) -> str:
+        """Return the job's state as the entrance reports it (where `state-regression`/`terminal-flip` act)."""
+        state = job.state(self.store.now())
+        memo = job.memo
+        if self.faults.state_regression and memo.seen_running and not memo.regressed:
+            memo.regressed = True
+            return JobState.SCHEDULED.value
+        if state == JobState.RUNNING.value:
+            memo.seen_running = True
+        if JobState(state).is_terminal:
+            memo.terminal_polls += 1
+            if (
+                self.faults.terminal_flip
+                and state == JobState.SUCCEED.value
+                and memo.terminal_polls >= 3
+            ):
+                return JobState.FAILED.value
+        return state
+
+    def _progress_data(self, job: Job, exec_id: str) -> dict[str, Any]:
+        now = self.store.now()
+        progress = job.progress(now)
+        if self.faults.progress_decrease and job.state(now) != JobState.INITED.value:
+            trick = job.memo.progress_trick
+            if trick < 2 and (
+                job.state(now) == JobState.RUNNING.value or job.is_terminal(now)
+            ):
+                job.memo.progress_trick += 1
+                progress = (0.6, 0.3)[trick]
+        if self.faults.progress_out_of_range:
+            progress = round(progress * 100, 1)
+        return {"progress": progress, "execID": exec_id, "progressInfo": []}
+
+    async def progress(self, request: Request) -> Response:
+        exec_id, method, job = self._found(request)
+        if job is None:
+            return self.answer.fail(method, NO_PROGRESS)
+        if (
+            self.faults.masked_crash
+            and job.state(self.store.now()) == JobState.RUNNING.value
+        ):
+            return self.answer.crash(None, "NullPointerException: ")
+        return self.answer.ok(method, self._progress_data(job, exec_id))
+
+    async def progress_with_resource(self, request: Request) -> Response:
+        exec_id, method, job = self._found(request)
+        if job is None:
+            return self.answer.fail(method, NO_PROGRESS)
+        return self.answer.ok(
+            method, {**self._progress_data(job, exec_id), "yarnResource": None}
+        )
+
+    def _may_kill(self, job: Job, user: str) -> bool:
+        return self.faults.kill_any_user or user in (job.execute_user, ADMIN)
+
+    def _kill_found(self, job: Job, method: str, exec_id: str) -> Response:
+        now = self.store.now()
+        if job.is_terminal(now):
+            if job.final_status in (JobState.CANCELLED.value, JobState.TIMEOUT.value):
+                return self.answer.ok(method, {"execID": exec_id}, KILLED)
+            # jobhistory refuses Succeed/Failed -> Cancelled (issue #4733)
+            message = (
+                "An exception occurred while killing the job, kill failed(kill job的时候出现了异常，kill失败)"
+                f"message: errCode: 120001 ,desc: oldStatus：{job.final_status}, newStatus：Cancelled，"
+                "update failed(更新失败)"
+            )
+            return self.answer.fail(method, message)
+        if not self.faults.kill_noop:
+            self.store.kill(job)
+        return self.answer.ok(method, {"execID": exec_id}, KILLED)
+
+    async def kill(self, request: Request) -> Response:
+        exec_id, method, job = self._found(request)
+        user: str = request.scope[SCOPE_USER]
+        if job is not None:
+            if not self._may_kill(job, user):
+                denied = f"You have no permission to kill this job, excecute by user:{job.execute_user}"
+                return self.answer.fail(method, denied)
+            return self._kill_found(job, method, exec_id)
+        raw = request.query_params.get("taskID")
+        if raw is None:
+            return self.answer.crash(None, "NullPointerException: ")  # issue #1538
+        task_id = _java_long(raw)
+        if isinstance(task_id, str):
+            return self.answer.crash(None, task_id)
+        self._force_kill(task_id)
+        return self.answer.ok(method, {}, FORCED)
+
+    def _force_kill(self, task_id: int) -> None:
+        """Cancel the history row unless it is already terminal (`shouldUpdate`)."""
+        stored = self.store.history.get(task_id)
+        if stored is not None and not stored.is_terminal(self.store.now()):
+            self.store.kill(stored)
+
+    async def kill_jobs(self, request: Request) -> Response:
+        from linkis_harness.simulator.killjobs import kill_jobs
+
+        body = await read_json_object(request)
+        if isinstance(body, Response):
+            return body
+        return kill_jobs(self, body, request)
+
+    async def pause(self, request: Request) -> Response:
+        exec_id, method, job = self._found(request)
+        if job is None:
+            message = f"can not find the job of exexID :{exec_id} can not pause (不能找到execID: {exec_id}对应的job，不能进行pause)"
+            return self.answer.fail(method, message)
+        return self.answer.ok(
+            method, {"execID": exec_id}, "success to pause job (成功pause了job)"
+        )

@@ -1,0 +1,103 @@
+"""`GET /entrance/{id}/log`: Linkis paging and level buckets (API-FACTS §4), O(page) per read.
+
+`core.logs.page_range` and `core.logs.buckets` are the reference; the log fault modes
+(`log-lose-lines`, `log-duplicate-lines`, `log-overshoot`, `log-wrong-bucket`, `log-flush-gap`)
+each act once, in `_read`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from linkis_harness.core.logs import LogLevel, buckets, classify, page_range
+from linkis_harness.simulator.faults import Faults
+from linkis_harness.simulator.gateway import SCOPE_SHORT_ID
+from linkis_harness.simulator.responses import Responder
+
+if TYPE_CHECKING:
+    from linkis_harness.simulator.jobs import Job, JobStore
+
+__all__ = ["LogReader"]
+
+ENDED = (
+    "The job you just executed has ended. This interface no longer provides a query. It is "
+    "recommended that you download the log file for viewing.(您刚执行的任务已经结束，该接口不再提供查询，"
+    "建议下载日志文件进行查看)"
+)
+FLUSH_GAP = range(
+    500, 550
+)  # issue #3742: the ring window nulled after a periodic flush
+
+
+def _java_int(text: str | None) -> int | str | None:
+    if text is None:
+        return None
+    stripped = text[1:] if text[:1] in "+-" else text
+    if not stripped.isdigit() or not stripped.isascii():
+        return f'NumberFormatException: For input string: "{text}"'
+    return int(text)
+
+
+class LogReader:
+    """Answers log reads of jobs still in entrance memory."""
+
+    def __init__(self, store: JobStore, faults: Faults, answer: Responder) -> None:
+        self.store = store
+        self.faults = faults
+        self.answer = answer
+
+    async def log(self, request: Request) -> Response:
+        exec_id = request.path_params["id"]
+        method = f"/api/entrance/{exec_id}/log"
+        query = request.query_params
+        from_line, size = _java_int(query.get("fromLine")), _java_int(query.get("size"))
+        for value in (from_line, size):
+            if isinstance(value, str):
+                return self.answer.crash(None, value)
+        job = self.store.lookup(request.scope[SCOPE_SHORT_ID]).job
+        if job is None:
+            return self.answer.fail(
+                method,
+                ENDED,
+                {"log": "", "execID": exec_id, "fromLine": from_line or 0},
+            )
+        distinct = query.get("distinctLevel") != "false"
+        log, next_line = self._read(job, from_line, size, distinct=distinct)  # type: ignore[arg-type]
+        return self.answer.ok(
+            method, {"log": log, "execID": exec_id, "fromLine": next_line}
+        )
+
+    def _read(
+        self, job: Job, from_line: int | None, size: int | None, *, distinct: bool
+    ) -> tuple[Any, int]:
+        now = self.store.now()
+        script = job.log
+        total = script.size(now)
+        start, end = page_range(total, from_line, size)
+        lines = script.lines(start, end, now)
+        faults = self.faults
+        if faults.log_flush_gap and total > FLUSH_GAP.start:
+            lines = [
+                "" if start + i in FLUSH_GAP else line for i, line in enumerate(lines)
+            ]
+        shown = lines[:-1] if faults.log_lose_lines and lines else lines
+        next_line = end
+        if faults.log_duplicate_lines and end - start >= 2:
+            next_line = end - 1
+        requested = 100 if size is None else (10000 if size < 0 else size)
+        if faults.log_overshoot and end - start < requested:
+            next_line = start + requested
+        if not distinct:
+            return "\n".join(shown), next_line
+        error, warn, info, every = buckets(shown)
+        if faults.log_wrong_bucket:
+            error = ""
+            warn = "\n".join(
+                x
+                for x in every.split("\n")
+                if classify(x) in (LogLevel.ERROR, LogLevel.WARN)
+            )
+        return [error, warn, info, every], next_line

@@ -1,0 +1,264 @@
+"""Named fault modes: each one small, realistic deviation from real Linkis, served on request.
+
+`FAULTS` is the catalogue (CONTRACTS.md "Fault modes"); `Faults` is the value the handlers get,
+with one predicate per fault, so each deviation lives at exactly one place in the code.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from linkis_harness.errors import ConfigError
+
+__all__ = ["FAULTS", "Fault", "Faults", "parse_faults"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One fault mode: its name, the check family that must catch it, and what it does."""
+
+    name: str
+    family: str
+    description: str
+
+
+_CATALOGUE = (
+    Fault(
+        "envelope-shape", "envelope", "entrance success answers omit the `message` key"
+    ),
+    Fault(
+        "http-200-errors",
+        "envelope",
+        "status 1/2/3 answers from entrance/jobhistory/filesystem come with HTTP 200",
+    ),
+    Fault(
+        "taskid-string",
+        "execid",
+        "`taskID` is a JSON string in submit/execute answers and job history",
+    ),
+    Fault(
+        "execid-garbled",
+        "execid",
+        "the execID's instance-length prefix is one more than the real length",
+    ),
+    Fault(
+        "execid-history-mismatch",
+        "execid",
+        "job history `execId` index is off by one and `strongerExecId` differs from the entrance execID",
+    ),
+    Fault(
+        "state-regression",
+        "states",
+        "the first status poll after a job was first seen Running answers `Scheduled`",
+    ),
+    Fault(
+        "terminal-flip",
+        "states",
+        "a `Succeed` job answers `Failed` from the 3rd status poll after it first answered terminal",
+    ),
+    Fault(
+        "history-status-mismatch",
+        "states",
+        'job history keeps `status: "Running"` after the entrance says terminal',
+    ),
+    Fault(
+        "progress-decrease",
+        "progress",
+        "progress of a running job goes down (0.6 then 0.3) once per job",
+    ),
+    Fault(
+        "progress-out-of-range",
+        "progress",
+        "progress reported in percent (0-100), 100 at the end",
+    ),
+    Fault(
+        "log-lose-lines",
+        "log",
+        "each page drops its last consumed line while `fromLine` still advances past it",
+    ),
+    Fault(
+        "log-duplicate-lines",
+        "log",
+        "returned `fromLine` is one less than it should be when a page consumed >= 2 lines",
+    ),
+    Fault(
+        "log-overshoot",
+        "log",
+        "past the end (and on short pages) returned `fromLine` = request + size",
+    ),
+    Fault(
+        "log-wrong-bucket",
+        "log",
+        "ERROR lines go to the `warn` bucket instead of `error`",
+    ),
+    Fault(
+        "log-flush-gap",
+        "log",
+        "#3742: in a log longer than 500 lines, lines 500-549 are never returned",
+    ),
+    Fault(
+        "kill-noop",
+        "kill",
+        "kill answers success but the job runs on to its natural end",
+    ),
+    Fault("kill-any-user", "kill", "no owner check on kill: any user may kill any job"),
+    Fault(
+        "history-any-user",
+        "kill",
+        "`jobhistory/{id}/get` shows other users' jobs to non-admins",
+    ),
+    Fault(
+        "auth-bypass",
+        "auth",
+        "requests without cookie or token are served as user `hadoop` instead of 401",
+    ),
+    Fault("token-any-user", "auth", "a known token accepts any `Token-User`"),
+    Fault("proxy-wildcard", "rules", "`/user/proxy` treats every token's rule as `*`"),
+    Fault(
+        "proxy-substring",
+        "rules",
+        "`/user/proxy` matches users by substring of the rule value (0.x token style)",
+    ),
+    Fault(
+        "masked-crash",
+        "crash",
+        "`progress` of a running job answers status 1 `NullPointerException: ` with errCode 0",
+    ),
+    Fault(
+        "results-missing",
+        "results",
+        "`getDirFileTrees` of a succeeded job's result directory has no `_N.dolphin` children",
+    ),
+    Fault(
+        "server-error",
+        "schema",
+        "`GET /jobhistory/list` with a `status` parameter answers HTTP 500 with Spring's error body",
+    ),
+)
+
+FAULTS: Mapping[str, Fault] = MappingProxyType({f.name: f for f in _CATALOGUE})
+
+
+@dataclass(frozen=True, slots=True)
+class Faults:
+    """The active fault modes; one predicate per fault (all False: the faithful simulator)."""
+
+    names: frozenset[str] = frozenset()
+
+    @property
+    def envelope_shape(self) -> bool:
+        return "envelope-shape" in self.names
+
+    @property
+    def http_200_errors(self) -> bool:
+        return "http-200-errors" in self.names
+
+    @property
+    def taskid_string(self) -> bool:
+        return "taskid-string" in self.names
+
+    @property
+    def execid_garbled(self) -> bool:
+        return "execid-garbled" in self.names
+
+    @property
+    def execid_history_mismatch(self) -> bool:
+        return "execid-history-mismatch" in self.names
+
+    @property
+    def state_regression(self) -> bool:
+        return "state-regression" in self.names
+
+    @property
+    def terminal_flip(self) -> bool:
+        return "terminal-flip" in self.names
+
+    @property
+    def history_status_mismatch(self) -> bool:
+        return "history-status-mismatch" in self.names
+
+    @property
+    def progress_decrease(self) -> bool:
+        return "progress-decrease" in self.names
+
+    @property
+    def progress_out_of_range(self) -> bool:
+        return "progress-out-of-range" in self.names
+
+    @property
+    def log_lose_lines(self) -> bool:
+        return "log-lose-lines" in self.names
+
+    @property
+    def log_duplicate_lines(self) -> bool:
+        return "log-duplicate-lines" in self.names
+
+    @property
+    def log_overshoot(self) -> bool:
+        return "log-overshoot" in self.names
+
+    @property
+    def log_wrong_bucket(self) -> bool:
+        return "log-wrong-bucket" in self.names
+
+    @property
+    def log_flush_gap(self) -> bool:
+        return "log-flush-gap" in self.names
+
+    @property
+    def kill_noop(self) -> bool:
+        return "kill-noop" in self.names
+
+    @property
+    def kill_any_user(self) -> bool:
+        return "kill-any-user" in self.names
+
+    @property
+    def history_any_user(self) -> bool:
+        return "history-any-user" in self.names
+
+    @property
+    def auth_bypass(self) -> bool:
+        return "auth-bypass" in self.names
+
+    @property
+    def token_any_user(self) -> bool:
+        return "token-any-user" in self.names
+
+    @property
+    def proxy_wildcard(self) -> bool:
+        return "proxy-wildcard" in self.names
+
+    @property
+    def proxy_substring(self) -> bool:
+        return "proxy-substring" in self.names
+
+    @property
+    def masked_crash(self) -> bool:
+        return "masked-crash" in self.names
+
+    @property
+    def results_missing(self) -> bool:
+        return "results-missing" in self.names
+
+    @property
+    def server_error(self) -> bool:
+        return "server-error" in self.names
+
+
+def parse_faults(text: str | None) -> Faults:
+    """`None`/`""` → faithful; `a,b` → both faults; an unknown name is a `ConfigError`."""
+    if not text:
+        return Faults()
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    for name in names:
+        if name not in FAULTS:
+            close = difflib.get_close_matches(name, list(FAULTS), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"--fault {name!r}: no such fault mode.{hint} Run 'linkis-harness serve --fault list' to see them."
+            )
+    return Faults(frozenset(names))

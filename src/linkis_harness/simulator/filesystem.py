@@ -1,0 +1,162 @@
+"""The filesystem service: result sets and finished logs (API-FACTS §4.1, §8).
+
+Paths are the ones job history hands out: `resultLocation` (a directory holding `_0.dolphin`
+when the job succeeded with rows) and `logPath`. `results-missing` acts in `get_dir_file_trees`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from linkis_harness.simulator.faults import Faults
+from linkis_harness.simulator.jobs import Job, JobStore
+from linkis_harness.simulator.responses import Responder
+
+__all__ = ["FilesystemApi"]
+
+RESULT_FILE = "_0.dolphin"
+_METADATA = [
+    {"columnName": "id", "comment": "NULL", "dataType": "int"},
+    {"columnName": "value", "comment": "NULL", "dataType": "string"},
+]
+_LEVELED = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2} \d{2}:\d{2}:\d{2}\.\d{3} +(INFO|WARN|ERROR).*"
+)
+_LEVEL_INDEX = {"ERROR": 0, "WARN": 1, "INFO": 2}
+
+
+def _page_number(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text else default
+    except ValueError:
+        return default
+
+
+class FilesystemApi:
+    """Handlers of `/api/rest_j/v1/filesystem/*` (owner check off, the default)."""
+
+    def __init__(self, store: JobStore, faults: Faults) -> None:
+        self.store = store
+        self.faults = faults
+        self.answer = Responder("filesystem", faults)
+
+    def routes(self) -> list[Route]:
+        base = "/api/rest_j/v1/filesystem"
+        return [
+            Route(f"{base}/getDirFileTrees", self.get_dir_file_trees, methods=["GET"]),
+            Route(f"{base}/openFile", self.open_file, methods=["GET"]),
+            Route(f"{base}/openLog", self.open_log, methods=["GET"]),
+        ]
+
+    def _job_of(self, path: str, *, suffix: str = "") -> Job | None:
+        name = path.rstrip("/").rsplit("/", 1)[-1].removesuffix(suffix)
+        if not name.isdigit():
+            return None
+        return self.store.history.get(int(name))
+
+    def _missing_path(self) -> Response:
+        return self.answer.error_code(80004, "The path:null is empty(路径:null 为空)!")
+
+    def _no_file(self, path: str) -> Response:
+        return self.answer.error_code(
+            80019, f"The file does not exist(文件不存在): {path}"
+        )
+
+    async def get_dir_file_trees(self, request: Request) -> Response:
+        path = request.query_params.get("path")
+        if path is None:
+            return self._missing_path()
+        method = "/api/filesystem/getDirFileTrees"
+        root = path.rstrip("/")
+        job = self._job_of(root)
+        now = self.store.now()
+        if job is None or job.result_location != root or not job.has_results(now):
+            return self.answer.ok(method, {"dirFileTrees": None})
+        children: list[dict[str, Any]] = []
+        if not self.faults.results_missing:
+            props = {
+                "size": str(40 + 24 * job.directive.rows),
+                "modifytime": str(int(job.finished_at * 1000)),
+            }
+            children.append(
+                {
+                    "name": RESULT_FILE,
+                    "path": f"{root}/{RESULT_FILE}",
+                    "properties": props,
+                    "children": None,
+                    "isLeaf": True,
+                    "parentPath": root,
+                }
+            )
+        tree = {
+            "name": root.rsplit("/", 1)[-1],
+            "path": root,
+            "properties": None,
+            "isLeaf": False,
+            "parentPath": None,
+            "children": children,
+        }
+        return self.answer.ok(method, {"dirFileTrees": tree})
+
+    async def open_file(self, request: Request) -> Response:
+        query = request.query_params
+        path = query.get("path")
+        if path is None:
+            return self._missing_path()
+        directory, _, name = path.rpartition("/")
+        job = self._job_of(directory)
+        if (
+            job is None
+            or name != RESULT_FILE
+            or job.result_location != directory
+            or not job.has_results(self.store.now())
+        ):
+            return self._no_file(path)
+        page = max(_page_number(query.get("page"), 1), 1)
+        size = max(_page_number(query.get("pageSize"), 5000), 1)
+        first = (page - 1) * size
+        rows = [
+            [str(i + 1), f"linkis-sim row {i + 1}"]
+            for i in range(first, min(first + size, job.directive.rows))
+        ]
+        data = {
+            "metadata": _METADATA,
+            "fileContent": rows,
+            "type": "2",
+            "totalLine": len(rows),
+            "page": page,
+            "totalPage": 0,
+        }
+        return self.answer.ok("/api/filesystem/openFile", data)
+
+    async def open_log(self, request: Request) -> Response:
+        path = request.query_params.get("path")
+        if path is None:
+            return self._missing_path()
+        job = self._job_of(path, suffix=".log")
+        if job is None or job.log_path != path:
+            return self._no_file(path)
+        lines = job.log.text_lines(self.store.now())
+        return self.answer.ok(
+            "/api/filesystem/openLog", {"log": open_log_buckets(lines)}
+        )
+
+
+def open_log_buckets(lines: list[str] | tuple[str, ...] | Any) -> list[str]:
+    r"""`WorkspaceUtil.logMatch`: leveled lines set the level; others inherit it; each keeps `\\n`."""
+    parts: list[list[str]] = [[], [], [], []]
+    current: int | None = None
+    for line in lines:
+        text = line + "\n"
+        match = _LEVELED.fullmatch(line)
+        if match is not None:
+            current = _LEVEL_INDEX[match.group(1)]
+        if current is not None:
+            parts[current].append(text)
+        parts[3].append(text)
+    return ["".join(part) for part in parts]

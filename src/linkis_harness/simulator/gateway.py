@@ -1,0 +1,323 @@
+"""The gateway in front of the simulated services: `/user/*`, authentication, execID routing.
+
+Order as in `SecurityFilter.doFilter` (API-FACTS §2.1): `/user/*` is answered here; otherwise a
+token request (both `Token-Code` and `Token-User` headers, names case-sensitive) or the session
+cookie must identify the user (else 401, status -1, `method` = URI); per-job entrance paths are
+then routed by their execID (routing errors: HTTP 200, status 1). Bodies beyond a bound get 413.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from linkis_harness.simulator.auth import SESSION_COOKIE, Auth
+from linkis_harness.simulator.responses import (
+    API_PREFIX,
+    envelope_response,
+    json_response,
+    spring_error,
+)
+from linkis_harness.simulator.routing import RouteError, route_exec_id
+
+__all__ = ["RAW_HEADER_NAMES", "SCOPE_USER", "Gateway"]
+
+RAW_HEADER_NAMES = "linkis.raw_header_names"  # scope key set by our uvicorn protocol
+SCOPE_USER = "linkis.user"
+SCOPE_SHORT_ID = "linkis.short_id"
+NOT_LOGGED_IN = "You are not logged in, please login first(您尚未登录，请先登录)!"
+_VERSION = re.compile(r"^/api/rest_j/(v[^/]*)/")
+_UNROUTED = frozenset({"execute", "submit", "backgroundservice", "operation"})
+
+
+class Gateway:
+    """ASGI middleware acting as the Linkis gateway in front of `backend`."""
+
+    def __init__(
+        self,
+        backend: ASGIApp,
+        *,
+        auth: Auth,
+        instance: str,
+        proxy_headers: bool = False,
+        max_body: int = 4 * 1024 * 1024,
+    ) -> None:
+        self.backend = backend
+        self.auth = auth
+        self.instance = instance
+        self.proxy_headers = proxy_headers
+        self.max_body = max_body
+        self._users = _UserApi(auth, instance)
+
+    @property
+    def _where(self) -> str:
+        host, _, port = self.instance.rpartition(":")
+        return f" ,ip: {host} ,port: {port} ,serviceKind: linkis-mg-gateway"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.backend(scope, receive, send)
+            return
+        response = await self._gate(scope, receive)
+        if response is None:
+            await self.backend(scope, receive, send)
+        else:
+            await response(scope, receive, send)
+
+    async def _gate(self, scope: Scope, receive: Receive) -> Response | None:
+        path: str = scope["path"]
+        request = Request(scope, receive)
+        if _too_long(request, self.max_body):
+            return spring_error(413, path)
+        version = _VERSION.match(path)
+        if version is None:
+            return spring_error(404, path)
+        if version.group(1) != "v1":
+            unsupported = f"The gatewayv1 not support version {version.group(1)}."
+            return self._routing_error(path, unsupported, "")
+        rest = path[len(API_PREFIX) :]
+        if rest.startswith("/user/"):
+            return await self._users.answer(request, rest[len("/user/") :])
+        user = self._authenticate(request)
+        if isinstance(user, Response):
+            return user
+        if self.proxy_headers:
+            user = self._proxy_header_user(request, user)
+            if isinstance(user, Response):
+                return user
+        scope[SCOPE_USER] = user
+        parts = rest.split("/")
+        if len(parts) >= 4 and parts[1] == "entrance" and parts[2] not in _UNROUTED:
+            try:
+                scope[SCOPE_SHORT_ID] = route_exec_id(
+                    parts[2], instance=self.instance
+                ).short_id
+            except RouteError as exc:
+                return self._routing_error(path, exc.root_cause, exc.stack)
+        return None
+
+    def _routing_error(self, path: str, message: str, stack: str) -> Response:
+        # GatewayAuthorizationFilter's catch never sets an HTTP status: HTTP 200 (§13).
+        return envelope_response(path, 1, message, {"stack": stack}, http_status=200)
+
+    def _has_header(self, request: Request, name: str) -> bool:
+        raw = request.scope.get(RAW_HEADER_NAMES)
+        if (
+            raw is None
+        ):  # a server that lower-cases names: fall back to case-insensitive
+            return name.lower() in request.headers
+        return name.encode() in raw
+
+    def _authenticate(self, request: Request) -> str | Response:
+        path = request.url.path
+        if self._has_header(request, "Token-Code") and self._has_header(
+            request, "Token-User"
+        ):
+            return self._token_user(request)
+        cookies = request.cookies
+        if "Token-Code" in cookies and "Token-User" in cookies:
+            return _webflux_crash(path)  # token cookies alone: an NPE in 1.x (§13)
+        ticket = cookies.get(SESSION_COOKIE)
+        user = self.auth.session_user(ticket)
+        if user is not None:
+            return user
+        if ticket is not None:
+            expired = (
+                "errCode: 11002 ,desc: You are not logged in, please login first!"
+                + self._where
+            )
+            return envelope_response(path, -1, expired)
+        anonymous = self.auth.anonymous_user()
+        return (
+            anonymous
+            if anonymous is not None
+            else envelope_response(path, -1, NOT_LOGGED_IN)
+        )
+
+    def _token_user(self, request: Request) -> str | Response:
+        path = request.url.path
+        if not self.auth.tokens_enabled:
+            return envelope_response(
+                path, -1, "Gateway未启用token认证，请采用其他认证方式!"
+            )
+        code = request.headers.get("token-code", "")
+        user = request.headers.get("token-user", "")
+        if not code.strip() or not user.strip():
+            cookies = request.cookies
+            if "Token-Code" in cookies and "Token-User" in cookies:
+                return envelope_response(
+                    path,
+                    -1,
+                    "请在Header或Cookie中同时指定Token-Code 和 Token-User，以便完成token认证！",
+                )
+            return _webflux_crash(path)
+        verdict = self.auth.check_token(code, user)
+        if verdict.user is None:
+            message = (
+                f"Token Authentication Failed, token: {code}，tokenUser: {user}, reason: "
+                f"errCode: {verdict.code} ,desc: {verdict.desc}{self._where}"
+            )
+            return envelope_response(path, -1, message)
+        return verdict.user
+
+    def _proxy_header_user(self, request: Request, user: str) -> str | Response:
+        """Apply the documented-but-unimplemented `Proxy-User` + `Validation-Code` form (option)."""
+        proxy_user = request.headers.get("proxy-user")
+        code = request.headers.get("validation-code")
+        if proxy_user is None or code is None:
+            return user
+        if self.auth.proxy_allows(code, proxy_user):
+            return proxy_user.lower()
+        return envelope_response(request.url.path, 1, "Validation failed")
+
+
+def _too_long(request: Request, limit: int) -> bool:
+    length = request.headers.get("content-length", "")
+    return length.isdigit() and int(length) > limit
+
+
+def _webflux_crash(path: str) -> Response:
+    """Spring WebFlux's default body for a gateway that blew up (issue #2642)."""
+    response = spring_error(500, path)
+    body = json.loads(bytes(response.body))
+    body.update(message="", requestId="linkis-sim")
+    return json_response(body, status=500)
+
+
+class _UserApi:
+    """`/api/rest_j/v1/user/<suffix>`: dispatched by suffix, any HTTP method (`UserRestful`)."""
+
+    def __init__(self, auth: Auth, instance: str) -> None:
+        self.auth = auth
+        self.instance = instance
+        self._handlers: dict[str, Callable[[Request], Awaitable[Response]]] = {
+            "login": self._login,
+            "logout": self._logout,
+            "userInfo": self._user_info,
+            "heartbeat": self._heartbeat,
+            "publicKey": self._public_key,
+            "baseinfo": self._base_info,
+            "proxy": self._proxy,
+        }
+
+    async def answer(self, request: Request, suffix: str) -> Response:
+        handler = self._handlers.get(suffix)
+        if handler is None:
+            return envelope_response(None, 1, f"unknown request URI {suffix}")
+        return await handler(request)
+
+    def _current(self, request: Request) -> str | None:
+        return self.auth.session_user(request.cookies.get(SESSION_COOKIE))
+
+    def _not_logged_in(self) -> str:
+        host, _, port = self.instance.rpartition(":")
+        return (
+            "NonLoginException: errCode: 11002 ,desc: You are not logged in, please login first! "
+            f",ip: {host} ,port: {port} ,serviceKind: linkis-mg-gateway"
+        )
+
+    async def _login(self, request: Request) -> Response:
+        current = self._current(request)
+        if current is not None:
+            message = f"{current}Already logged in, please log out before signing in(已经登录，请先退出再进行登录)！"
+            return envelope_response(None, 0, message, {"userName": current})
+        user, password = await _credentials(request)
+        if not user:
+            return envelope_response(
+                None, 1, "Username can not be empty(用户名不能为空)！"
+            )
+        if not password:
+            return envelope_response(
+                None, 1, "Password can not be blank(密码不能为空)！"
+            )
+        verdict = self.auth.login(user, password)
+        if verdict is None:
+            return envelope_response(
+                None, 1, "wrong user name or password(用户名或密码错误)！"
+            )
+        name, is_admin = verdict
+        data = {
+            "userName": name,
+            "isAdmin": is_admin,
+            "sessionTimeOut": 7_200_000,
+            "enableWatermark": False,
+        }
+        response = envelope_response(None, 0, "login successful(登录成功)！", data)
+        response.set_cookie(
+            SESSION_COOKIE, self.auth.open_session(name), path="/", httponly=True
+        )
+        return response
+
+    async def _logout(self, request: Request) -> Response:
+        self.auth.close_session(request.cookies.get(SESSION_COOKIE))
+        response = envelope_response(None, 0, "Logout successful(退出登录成功)！")
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    async def _user_info(self, request: Request) -> Response:
+        user = self._current(request)
+        if user is None:
+            return envelope_response(
+                None, 1, f"login failed! reason: {self._not_logged_in()}"
+            )
+        return envelope_response(
+            None, 0, "get user information succeed!", {"userName": user}
+        )
+
+    async def _heartbeat(self, request: Request) -> Response:
+        if self._current(request) is None:
+            return envelope_response(None, -1, NOT_LOGGED_IN)
+        return envelope_response(None, 0, "Maintain heartbeat success(维系心跳成功)")
+
+    async def _public_key(self, request: Request) -> Response:
+        return envelope_response(
+            None, 0, "OK", {"enableSSL": False, "enableLoginEncrypt": False}
+        )
+
+    async def _base_info(self, request: Request) -> Response:
+        data = {
+            "resultSetExportEnable": True,
+            "linkisClusterName": "linkis-sim",
+            "engineLogOnlyAdminEnable": False,
+        }
+        return envelope_response(None, 0, "OK", data)
+
+    async def _proxy(self, request: Request) -> Response:
+        proxy_user = request.query_params.get("proxyUser")
+        code = request.query_params.get("validationCode")
+        if proxy_user is None or code is None:
+            return envelope_response(
+                None, 1, "login failed! reason: NullPointerException: "
+            )
+        if not self.auth.proxy_allows(code, proxy_user):
+            return envelope_response(None, 1, "Validation failed")
+        name = proxy_user.lower()
+        response = envelope_response(None, 0, "代理成功", {"proxyUser": name})
+        response.set_cookie(
+            SESSION_COOKIE, self.auth.open_session(name), path="/", httponly=True
+        )
+        return response
+
+
+async def _credentials(request: Request) -> tuple[str, str]:
+    """`userName`/`password` from the query string, else from a JSON body (`passwdEncrypt` fallback)."""
+    query = request.query_params
+    if "userName" in query or "password" in query:
+        return query.get("userName", ""), query.get("password", "")
+    try:
+        body: Any = json.loads(await request.body() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    user = body.get("userName")
+    password = body.get("password") or body.get("passwdEncrypt")
+    return (user if isinstance(user, str) else ""), (
+        password if isinstance(password, str) else ""
+    )

@@ -1,0 +1,111 @@
+"""The job history service: `jobhistory/{id}/get` and `jobhistory/list` (API-FACTS §7).
+
+Non-admins see only the jobs they submitted (`history-any-user` lifts that for `get`);
+`list`'s `totalPage` is the row count (PageHelper quirk). `server-error` acts in `list`.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from linkis_harness.core.jobstate import JobState
+from linkis_harness.simulator.auth import ADMIN
+from linkis_harness.simulator.faults import Faults
+from linkis_harness.simulator.gateway import SCOPE_USER
+from linkis_harness.simulator.history import HistoryFilter
+from linkis_harness.simulator.jobs import JobStore
+from linkis_harness.simulator.responses import Responder, spring_error
+from linkis_harness.simulator.views import task_record
+
+__all__ = ["JobHistoryApi"]
+
+NOT_FOUND = (
+    "The corresponding job was not found, or there may be no permission to view the job"
+    "(没有找到对应的job，或者可能没有权限查看该job)"
+)
+_DAY = 86_400.0
+
+
+def _long(text: str | None) -> int | ValueError | None:
+    if text is None or text == "":
+        return None
+    try:
+        return int(text)
+    except ValueError as exc:
+        return exc
+
+
+class JobHistoryApi:
+    """Handlers of `/api/rest_j/v1/jobhistory/*`."""
+
+    def __init__(self, store: JobStore, faults: Faults) -> None:
+        self.store = store
+        self.faults = faults
+        self.answer = Responder("jobhistory", faults)
+
+    def routes(self) -> list[Route]:
+        base = "/api/rest_j/v1/jobhistory"
+        return [
+            Route(f"{base}/{{id}}/get", self.get, methods=["GET"]),
+            Route(f"{base}/list", self.list, methods=["GET"]),
+        ]
+
+    async def get(self, request: Request) -> Response:
+        raw = request.path_params["id"]
+        task_id = _long(raw)
+        if not isinstance(task_id, int):  # Spring cannot bind the Long path variable
+            return spring_error(400, request.url.path)
+        method = f"/api/jobhistory/{raw}/get"
+        user: str = request.scope[SCOPE_USER]
+        job = self.store.history.get(task_id)
+        if job is None or not (
+            user in (ADMIN, job.submit_user) or self.faults.history_any_user
+        ):
+            return self.answer.fail(method, NOT_FOUND)
+        return self.answer.ok(
+            method, {"task": task_record(job, self.store.now(), self.faults)}
+        )
+
+    async def list(self, request: Request) -> Response:
+        query = request.query_params
+        if self.faults.server_error and "status" in query:
+            return spring_error(500, request.url.path)
+        numbers: dict[str, int | None] = {}
+        for key in ("startDate", "endDate", "pageNow", "pageSize", "taskID"):
+            value = _long(query.get(key))
+            if isinstance(value, ValueError):  # Spring cannot bind the Long parameter
+                return spring_error(400, request.url.path)
+            numbers[key] = value
+        now = self.store.now()
+        start = (numbers["startDate"] or 0) / 1000
+        end_ms = numbers["endDate"]
+        end = end_ms / 1000 if end_ms is not None else now
+        if end == start:
+            end += _DAY
+        page = max(int(numbers["pageNow"] or 1), 1)
+        size = max(int(numbers["pageSize"] or 20), 1)
+        user: str = request.scope[SCOPE_USER]
+        status = query.get("status") or None
+        terminal = status is not None and status in {
+            s.value for s in JobState if s.is_terminal
+        }
+        where = HistoryFilter(
+            start=start,
+            end=end,
+            offset=(page - 1) * size,
+            limit=size,
+            user=None if user == ADMIN else user,
+            task_id=numbers["taskID"],
+            engine=query.get("executeApplicationName") or None,
+            creator=query.get("creator") or None,
+            final_status=status if terminal else None,
+        )
+        total, jobs = self.store.history.select(
+            where, now=now, live_state=None if terminal else status
+        )
+        tasks = [task_record(job, now, self.faults) for job in jobs]
+        return self.answer.ok(
+            "/api/jobhistory/list", {"tasks": tasks, "totalPage": total}
+        )

@@ -1,0 +1,331 @@
+"""Simulated jobs: the record, its planned lifecycle, its log, and the entrance's memory of it.
+
+A job's whole life is planned at submit time as a timeline of `(epoch seconds, state)` points
+(`plan_timeline`); its state, progress and log at any moment are computed from that plan and
+the clock, so no thread drives jobs. A kill truncates the plan. The same record is what job
+history stores, so history and entrance agree by construction (on the faithful path).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from linkis_harness.core.directive import Directive
+from linkis_harness.core.execid import ExecId
+from linkis_harness.core.jobstate import JobState
+from linkis_harness.simulator.clock import Clock
+from linkis_harness.simulator.history import History
+from linkis_harness.simulator.joblog import EngineChunk, FixedChunk, LogScript, stamp
+
+__all__ = ["Job", "JobStore", "Lookup", "PollMemo", "plan_timeline"]
+
+INIT_SECONDS = 0.05  # Inited → Scheduled (the consumer picking the job up)
+RETRY_SECONDS = 0.1  # time spent in WaitForRetry before the next attempt
+RESULT_ROOT = "hdfs:///tmp/linkis/"
+LOG_ROOT = "hdfs:///tmp/linkis/log"
+BANNER = "************************************SCRIPT CODE************************************"
+
+
+def plan_timeline(
+    directive: Directive, submitted: float, speed: float
+) -> tuple[tuple[tuple[float, str], ...], tuple[float, float]]:
+    """Plan the states a job will pass through, and its last Running window (start, end)."""
+    at = submitted
+    points: list[tuple[float, str]] = [(at, JobState.INITED.value)]
+    at += INIT_SECONDS / speed
+    window = (at, at)
+    for attempt in range(directive.retries + 1):
+        points.append((at, JobState.SCHEDULED.value))
+        at += directive.queue / speed
+        points.append((at, JobState.RUNNING.value))
+        window = (at, at + directive.duration / speed)
+        at = window[1]
+        if attempt < directive.retries:
+            points.append((at, JobState.WAIT_FOR_RETRY.value))
+            at += RETRY_SECONDS / speed
+    points.append((at, directive.status))
+    return tuple(points), window
+
+
+@dataclass(slots=True)
+class PollMemo:
+    """What the entrance remembers of the polls a job got (only fault modes read it)."""
+
+    seen_running: bool = False
+    regressed: bool = False
+    terminal_polls: int = 0
+    progress_trick: int = 0
+
+
+@dataclass(slots=True)
+class Job:
+    """One submitted job: what was asked, its planned timeline, and who owns it."""
+
+    task_id: int
+    short_id: str
+    instance: str
+    submit_user: str
+    execute_user: str
+    creator: str
+    engine_type: str
+    run_type: str
+    code: str
+    style: str
+    labels: dict[str, str]
+    params: dict[str, Any]
+    source: dict[str, Any]
+    submitted: float
+    directive: Directive
+    timeline: tuple[tuple[float, str], ...]
+    window: tuple[float, float]
+    killed_at: float | None = None
+    error: tuple[int, str] | None = None
+    memo: PollMemo = field(default_factory=PollMemo)
+    _log: LogScript | None = None
+
+    @property
+    def exec_id(self) -> str:
+        return ExecId.v1(instance=self.instance, short_id=self.short_id).format()
+
+    @property
+    def engine(self) -> str:
+        return self.engine_type.split("-", 1)[0]
+
+    @property
+    def finished_at(self) -> float:
+        return self.timeline[-1][0]
+
+    @property
+    def final_status(self) -> str:
+        return self.timeline[-1][1]
+
+    def state(self, now: float) -> str:
+        index = bisect.bisect_right(self.timeline, (now, "\uffff")) - 1
+        return self.timeline[max(index, 0)][1]
+
+    def is_terminal(self, now: float) -> bool:
+        return now >= self.finished_at
+
+    def progress(self, now: float) -> float:
+        """0.0 until the last attempt runs, its elapsed share while Running, 1.0 once terminal."""
+        if self.is_terminal(now):
+            return 1.0
+        start, end = self.window
+        if now <= start or end <= start:
+            return 0.0
+        return min(round((now - start) / (end - start), 3), 0.999)
+
+    def _day(self) -> datetime:
+        return datetime.fromtimestamp(self.submitted)
+
+    @property
+    def result_location(self) -> str:
+        day = self._day()
+        return (
+            f"{RESULT_ROOT}{self.execute_user}/linkis/{day:%Y-%m-%d}/{day:%H%M%S}/"
+            f"{self.creator}/{self.task_id}"
+        )
+
+    @property
+    def log_path(self) -> str:
+        day = self._day()
+        return f"{LOG_ROOT}/{day:%Y-%m-%d}/{self.creator}/{self.execute_user}/{self.task_id}.log"
+
+    def has_results(self, now: float) -> bool:
+        return (
+            self.is_terminal(now)
+            and self.final_status == JobState.SUCCEED.value
+            and self.directive.rows > 0
+        )
+
+    def kill(self, now: float) -> None:
+        """Cancel the job at `now`: its plan ends there."""
+        kept = tuple(p for p in self.timeline if p[0] <= now)
+        self.timeline = (*kept, (now, JobState.CANCELLED.value))
+        self.killed_at = now
+        self._log = None
+
+    @property
+    def log(self) -> LogScript:
+        if self._log is None:
+            self._log = build_log(self)
+        return self._log
+
+
+def _preamble(job: Job) -> tuple[str, ...]:
+    at = job.submitted
+    code = job.code.split("\n")
+    while code and code[-1] == "":
+        code.pop()  # Java's split drops trailing empty strings
+    return (
+        stamp(
+            at,
+            "INFO",
+            f"Job with jobId : {job.task_id} and execID : {job.exec_id} submitted ",
+        ),
+        stamp(
+            at,
+            "INFO",
+            "You have submitted a new job, script code (after variable substitution) is",
+        ),
+        BANNER,
+        *code,
+        BANNER,
+        stamp(
+            at,
+            "INFO",
+            f"Your job is accepted,  jobID is {job.exec_id} and taskID is {job.task_id} in "
+            f"ServiceInstance(linkis-cg-entrance, {job.instance}). Please wait it to be scheduled",
+        ),
+    )
+
+
+_LIFECYCLE = {
+    JobState.SCHEDULED.value: ("INFO", "Your job is Scheduled. Please wait it to run."),
+    JobState.RUNNING.value: (
+        "INFO",
+        "Your job is Running now. Please wait it to complete.",
+    ),
+    JobState.SUCCEED.value: (
+        "INFO",
+        "Congratulations. Your job completed with status Success.",
+    ),
+}
+
+
+def _lifecycle_lines(state: str, at: float, attempt: int) -> tuple[str, ...]:
+    if state == JobState.WAIT_FOR_RETRY.value:
+        return (
+            stamp(
+                at,
+                "ERROR",
+                f"linkis-sim attempt {attempt} failed, the job will be retried",
+            ),
+            stamp(at, "INFO", "Your job is turn to retry. Please wait it to schedule."),
+        )
+    if state in _LIFECYCLE:
+        level, text = _LIFECYCLE[state]
+        return (stamp(at, level, text),)
+    text = f"Sorry. Your job completed with a status {state}. You can view logs for the reason."
+    return (stamp(at, "ERROR", text),)
+
+
+def build_log(job: Job) -> LogScript:
+    """Build the job's log over time from its record alone (so history can rebuild it after eviction)."""
+    chunks: list[FixedChunk | EngineChunk] = [FixedChunk(job.submitted, _preamble(job))]
+    attempt = 0
+    start, end = job.window
+    for at, state in job.timeline[1:]:
+        if state == JobState.CANCELLED.value and job.killed_at == at:
+            chunks.append(
+                FixedChunk(at, (stamp(at, "ERROR", "Job is killed by user!"),))
+            )
+        if state == JobState.WAIT_FOR_RETRY.value:
+            attempt += 1
+        chunks.append(FixedChunk(at, _lifecycle_lines(state, at, attempt)))
+        if state == JobState.RUNNING.value and at == start and job.directive.lines:
+            engine = EngineChunk(start, end, job.directive.lines)
+            if job.killed_at is not None:
+                engine = EngineChunk(
+                    start, end, job.directive.lines, engine.emitted(job.killed_at)
+                )
+            chunks.append(engine)
+    return LogScript(tuple(chunks))
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """An entrance lookup by short id: the job, or why it is not in memory."""
+
+    job: Job | None
+    reason: str = ""
+
+
+class JobStore:
+    """Entrance memory (jobs by short id, evicted a while after they end) over a job history."""
+
+    def __init__(
+        self,
+        *,
+        history: History,
+        clock: Clock,
+        instance: str,
+        speed: float = 1.0,
+        evict_after: float = 600.0,
+    ) -> None:
+        self.history = history
+        self.clock = clock
+        self.instance = instance
+        self.speed = speed
+        self.evict_after = evict_after
+        self._memory: dict[str, Job] = {}
+        self._groups: dict[str, int] = {}
+        self._expiry: list[tuple[float, str]] = []
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def __len__(self) -> int:
+        return len(self._memory)
+
+    def create(self, *, record: dict[str, Any], directive: Directive) -> Job:
+        """Persist a new job (its taskID from the history's auto-increment) and plan its life."""
+        now = self.now()
+        group = f"{record['creator']}_{record['execute_user']}_{record['engine_type'].split('-', 1)[0]}"
+        index = self._groups.get(group, 0)
+        self._groups[group] = index + 1
+        timeline, window = plan_timeline(directive, now, self.speed)
+        job = Job(
+            task_id=0,
+            short_id=f"{group}_{index}",
+            instance=self.instance,
+            submitted=now,
+            directive=directive,
+            timeline=timeline,
+            window=window,
+            **record,
+        )
+        job.task_id = self.history.insert(job)
+        return job
+
+    def admit(self, job: Job) -> None:
+        """Put an accepted job into entrance memory."""
+        self._sweep()
+        self._memory[job.short_id] = job
+        heapq.heappush(self._expiry, (job.finished_at + self.evict_after, job.short_id))
+
+    def reject(self, job: Job, code: int, desc: str) -> None:
+        """Fail a job an interceptor refused after it was persisted (its history row too)."""
+        now = self.now()
+        job.timeline = (
+            (job.submitted, JobState.INITED.value),
+            (now, JobState.FAILED.value),
+        )
+        job.error = (code, desc)
+        self.history.update(job)
+
+    def kill(self, job: Job) -> None:
+        job.kill(self.now())
+        self.history.update(job)
+        heapq.heappush(self._expiry, (job.finished_at + self.evict_after, job.short_id))
+
+    def lookup(self, short_id: str) -> Lookup:
+        job = self._memory.get(short_id)
+        if job is None:
+            return Lookup(None, "not in memory")
+        if self.now() >= job.finished_at + self.evict_after:
+            del self._memory[short_id]
+            return Lookup(None, "evicted")
+        return Lookup(job)
+
+    def _sweep(self) -> None:
+        now = self.now()
+        while self._expiry and self._expiry[0][0] <= now:
+            _, short_id = heapq.heappop(self._expiry)
+            job = self._memory.get(short_id)
+            if job is not None and now >= job.finished_at + self.evict_after:
+                del self._memory[short_id]

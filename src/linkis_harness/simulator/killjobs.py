@@ -1,0 +1,65 @@
+"""`POST /entrance/{id}/killJobs`: kill a list of jobs, one envelope per item (API-FACTS §3.7, §13)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from linkis_harness.simulator.gateway import SCOPE_USER
+from linkis_harness.simulator.routing import RouteError, parse_exec_id
+
+if TYPE_CHECKING:
+    from linkis_harness.simulator.entrance import EntranceApi
+
+__all__ = ["kill_jobs"]
+
+
+def _json_size(value: Any) -> int:
+    """Jackson `JsonNode.size()`: elements of an array, fields of an object, else 0."""
+    return len(value) if isinstance(value, list | dict) else 0
+
+
+def kill_jobs(api: EntranceApi, body: dict[str, Any], request: Request) -> Response:
+    """Kill each `idList[i]` (in memory) or force-kill `taskIDList[i]` (not in memory)."""
+    from linkis_harness.simulator.entrance import FORCED, KILLED, _java_long
+
+    method = f"/api/entrance/{request.path_params['id']}/killJobs"
+    ids, task_ids = body.get("idList"), body.get("taskIDList")
+    if ids is None or task_ids is None:
+        return api.answer.crash(None, "NullPointerException: ")
+    if _json_size(ids) != _json_size(task_ids):
+        message = "The length of the ID list does not match the length of the TASKID list(id列表的长度与taskId列表的长度不一致)"
+        return api.answer.fail(method, message)
+    if not isinstance(ids, list) or not isinstance(task_ids, list):
+        return api.answer.fail(
+            method,
+            "Request parameter error, please use array(请求参数错误，请使用数组)",
+        )
+    user: str = request.scope[SCOPE_USER]
+    messages: list[dict[str, Any]] = []
+    for exec_id, raw_task in zip(ids, task_ids, strict=True):
+        exec_text = str(exec_id)
+        item_method = f"/api/entrance/{exec_text}/kill"
+        try:
+            job = api.store.lookup(parse_exec_id(exec_text)[3]).job
+        except RouteError:
+            job = None
+        if job is not None:
+            if not api._may_kill(job, user):
+                denied = f"You have no permission to kill this job, excecute by user:{job.execute_user}"
+                return api.answer.fail(method, denied)
+            if not job.is_terminal(api.store.now()) and not api.faults.kill_noop:
+                api.store.kill(job)
+            messages.append(_item(item_method, KILLED, {"execID": exec_text}))
+            continue
+        task_id = _java_long(str(raw_task))
+        if isinstance(task_id, int):
+            api._force_kill(task_id)
+        messages.append(_item(item_method, FORCED, {}))
+    return api.answer.ok(method, {"messages": messages}, "success")
+
+
+def _item(method: str, message: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"method": method, "status": 0, "message": message, "data": data}
