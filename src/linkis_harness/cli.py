@@ -227,6 +227,66 @@ def check(ctx: click.Context, **kwargs: Any) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write Locust HTML/CSV, JSON summary and a PNG chart here.",
 )
+@click.option(
+    "--sla-abort",
+    is_flag=True,
+    help="Stop the run as soon as an SLA is breached (jobs are still cleaned up).",
+)
+@click.option(
+    "--submit-rate",
+    metavar="RATE",
+    help="Open model: job arrivals such as 5/s or 120/m; --users is then the pool size.",
+)
+@click.option(
+    "--shape",
+    type=click.Choice(["ramp", "step", "spike"]),
+    help="Vary users over the run time up to --users (closed model).",
+)
+@click.option(
+    "--kill-fraction",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Fraction of jobs killed once seen Running.",
+)
+@click.option(
+    "--client-model",
+    type=click.Choice(["java", "cli"]),
+    default="java",
+    show_default=True,
+    help="java: poll status+progress every 500 ms; cli: every 2 s like linkis-cli.",
+)
+@click.option(
+    "--workloads",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of workload YAML files for the mix (default: the shipped ones).",
+)
+@click.option(
+    "--master", is_flag=True, help="Run only the Locust master (workers elsewhere)."
+)
+@click.option(
+    "--worker", is_flag=True, help="Run only a Locust worker for --master-host."
+)
+@click.option("--master-host", metavar="HOST", help="Where the --master runs.")
+@click.option(
+    "--master-port",
+    type=click.IntRange(1, 65535),
+    default=5557,
+    show_default=True,
+    help="The master's port (with --master / --worker).",
+)
+@click.option(
+    "--expect-workers",
+    type=click.IntRange(min=1),
+    help="Workers the --master waits for (default: --workers, or 1).",
+)
+@click.option(
+    "--sim-speed",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Embedded simulator only: divide every job duration by this.",
+)
 @click.pass_context
 def load(ctx: click.Context, **kwargs: Any) -> None:
     """Run the Locust lifecycle load test (default target: the embedded simulator)."""
