@@ -376,6 +376,28 @@ def rules(ctx: click.Context, **kwargs: Any) -> None:
     show_default=True,
     help="Divide every job duration by this.",
 )
+@click.option(
+    "--users-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Login users, one 'user=password' a line (default: hadoop, alice, bob).",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file for job history (default: in memory; a file survives restarts).",
+)
+@click.option(
+    "--evict-after",
+    type=float,
+    default=600.0,
+    show_default=True,
+    help="Seconds a finished job stays in entrance memory (status/log/kill by execID).",
+)
+@click.option(
+    "--proxy-headers",
+    is_flag=True,
+    help="Also honour the documented Proxy-User + Validation-Code headers.",
+)
 @click.pass_context
 def serve(ctx: click.Context, **kwargs: Any) -> None:
     """Run the embedded Linkis simulator (a faithful twin with named fault modes)."""
