@@ -4,7 +4,8 @@
 bytes no well-behaved framework would: truncated JSON, a gzip header over plain text, nothing
 at all. Requests are answered by a tiny fake gateway (login with a session cookie, token
 headers, `{method,status,message,data}` answers) or, with `upstream=`, forwarded to a real
-server (the simulator) -- and from request number `after` on, the chosen `mode` takes over:
+server (the simulator) -- and from request number `after` on (for `count` requests, or for
+good), the chosen `mode` takes over:
 
     html          200 text/html (a web server's welcome page instead of Linkis)
     empty         200 application/json with an empty body
@@ -146,6 +147,7 @@ class BadServer:
         mode: str = "ok",
         *,
         after: int = 0,
+        count: int | None = None,
         upstream: str | None = None,
         tls: ssl.SSLContext | None = None,
         expire_after: int = 5,
@@ -158,6 +160,7 @@ class BadServer:
             )
         self.mode = mode
         self.after = after
+        self.fault_count = count
         self.upstream = upstream.rstrip("/") if upstream else None
         self.expire_after = expire_after
         self.users = dict(users)
@@ -338,7 +341,10 @@ class BadServer:
         with self._lock:
             index = len(self._seen)
             self._seen.append(request)
-            mode = self.mode if index >= self.after else "ok"
+            in_window = index >= self.after and (
+                self.fault_count is None or index < self.after + self.fault_count
+            )
+            mode = self.mode if in_window else "ok"
         if mode == "hang":
             assert self._stopping is not None
             await self._stopping.wait()
