@@ -44,7 +44,9 @@ ProxyMode = Literal["login", "headers"]
 Expect = Literal["accept", "refuse"]
 
 # A user name no rule lists, for `*` rules; a token no file defines, for the unknown-token case.
-ANY_USER = "lh-anyone-7c2e"
+ANY_USER = (
+    "anyuser7c2e"  # no "-": the userCreator label `<user>-<creator>` splits on it
+)
 UNKNOWN_TOKEN = "LH-UNKNOWN-TOKEN-0b9d41"
 # The job submitted through an accepted proxy session: quick, no rows (simulator directive).
 _JOB_CODE = (
@@ -136,7 +138,9 @@ def _dedupe(cases: Iterable[Case]) -> list[Case]:
     return out
 
 
-def _proxy_cases(rules: RuleSet, known_users: Sequence[str]) -> list[Case]:
+def _proxy_cases(
+    rules: RuleSet, known_users: Sequence[str], *, spaces: bool
+) -> list[Case]:
     cases: list[Case] = []
     for rule in rules.effective():
         token, line = rule.key, rule.line
@@ -151,7 +155,7 @@ def _proxy_cases(rules: RuleSet, known_users: Sequence[str]) -> list[Case]:
             cases.append(
                 Case("proxy", token, user, "accept", "listed", user.lower(), line)
             )
-            candidates += _near_misses(user, spaces=True, empty=False)
+            candidates += _near_misses(user, spaces=spaces, empty=False)
         candidates.append(("", "empty name"))
         candidates += [(u, "not listed") for u in known_users]
         for user, why in candidates:
@@ -195,8 +199,13 @@ def derive_cases(
     proxy_rules: RuleSet | None,
     token_rules: RuleSet | None,
     known_users: Sequence[str] = (),
+    proxy_mode: ProxyMode = "login",
 ) -> list[Case]:
-    """Return every case the rules imply (accepts, near misses, peers, unknown token, missing parameters)."""
+    """Return every case the rules imply (accepts, near misses, peers, unknown token, missing parameters).
+
+    With `proxy_mode="headers"` the names with spaces are left out: an HTTP header value
+    cannot carry leading or trailing spaces.
+    """
     users: dict[str, None] = dict.fromkeys(known_users)
     for rules in (proxy_rules, token_rules):
         if rules is not None:
@@ -206,7 +215,7 @@ def derive_cases(
     everyone = [u for u in users if u and u == u.strip()]
     cases: list[Case] = []
     if proxy_rules is not None and proxy_rules.rules:
-        cases += _proxy_cases(proxy_rules, everyone)
+        cases += _proxy_cases(proxy_rules, everyone, spaces=proxy_mode == "login")
         user = _first_user(proxy_rules, everyone)
         token = proxy_rules.effective()[0].key
         unknown = _unknown_token(proxy_rules, token_rules)
@@ -300,12 +309,14 @@ def _proxy_headers(case: Case) -> dict[str, str]:
     return headers
 
 
-def _submit_body(user: str) -> dict[str, Any]:
-    return {
-        "executionContent": {"code": _JOB_CODE, "runType": "shell"},
-        "params": {"variable": {}, "configuration": {}},
-        "labels": {"engineType": "shell-1", "userCreator": f"{user}-IDE"},
-    }
+# No userCreator label: the server adds `<executeUser>-IDE` (API-FACTS §3.1), so the job is
+# accepted whoever the gateway decides the caller is, and its owner tells us who that was.
+_SUBMIT_BODY: dict[str, Any] = {
+    "executionContent": {"code": _JOB_CODE, "runType": "shell"},
+    "params": {"variable": {}, "configuration": {}},
+    "labels": {"engineType": "shell-1"},
+}
+_UNCHECKED = "<not checked>"
 
 
 class MatrixRunner:
@@ -353,7 +364,12 @@ class MatrixRunner:
                 auth=False,
             )
         if self.proxy_mode == "headers":
-            return client.request("GET", "/user/userInfo", headers=_proxy_headers(case))
+            return client.request(
+                "GET",
+                "/jobhistory/list",
+                params={"pageSize": 1},
+                headers=_proxy_headers(case),
+            )
         if case.user is not None and case.token is not None:
             return client.proxy(case.user, case.token)
         params = {"proxyUser": case.user, "validationCode": case.token}
@@ -434,27 +450,56 @@ class MatrixRunner:
                     f"a listed user was refused (expected status 0, got HTTP {answer.http_status} status {answer.status})",
                     curl,
                 )
-            return self._check_acting(client, case, ident, answer, curl, headers={})
-        return self._check_refused(client, case, ident, answer, curl, headers={})
+            return self._check_acting(client, case, ident, answer, curl)
+        return self._check_refused(client, case, ident, answer, curl)
 
     # -- proxy through Proxy-User / Validation-Code headers ---------------------------------------
 
     def _proxy_headers(self, client: LinkisClient, case: Case, ident: str) -> Row:
+        """Judge a case through `Proxy-User` + `Validation-Code` on an ordinary endpoint.
+
+        A gateway applies such headers after authentication, so `/user/*` never sees them;
+        who the request acted as is read from the owner of a job submitted with them.
+        """
         headers = _proxy_headers(case)
         answer = self._first_request(client, case)
         curl = answer.curl()
+        if case.expect == "refuse" and answer.status != 0:
+            return Row(case, ident, _observed(answer), True, curl=curl)
+        if case.expect == "accept" and answer.status != 0:
+            return Row(
+                case,
+                ident,
+                _observed(answer),
+                False,
+                f"a listed user was refused (expected status 0, got HTTP {answer.http_status} status {answer.status})",
+                curl,
+            )
+        owner, evidence = self._job_owner(client, headers)
+        observed = _observed(answer, evidence)
         if case.expect == "accept":
-            if answer.status != 0 or _acting_user(answer) != case.acts_as:
-                return Row(
-                    case,
-                    ident,
-                    _observed(answer, f"session user {_acting_user(answer)!r}"),
-                    False,
-                    f"a listed user was refused (expected status 0 acting as {case.acts_as!r})",
-                    curl,
-                )
-            return self._check_acting(client, case, ident, answer, curl, headers)
-        return self._check_refused(client, case, ident, answer, curl, headers)
+            if owner in (_UNCHECKED, case.acts_as):
+                return Row(case, ident, observed, True, curl=curl)
+            return Row(
+                case,
+                ident,
+                observed,
+                False,
+                f"accepted, but a job submitted with the headers is owned by {owner!r}, not {case.acts_as!r}",
+                curl,
+            )
+        # Status 0 on a refusal case: fine only if the headers were ignored (acting as the login user).
+        login = self.login_user
+        if owner in (_UNCHECKED, login):
+            return Row(case, ident, observed, True, curl=curl)
+        return Row(
+            case,
+            ident,
+            observed,
+            False,
+            f"the gateway let {login!r} act as {owner!r} with Proxy-User {case.user!r}",
+            curl,
+        )
 
     # -- shared judgements ------------------------------------------------------------------------
 
@@ -465,10 +510,9 @@ class MatrixRunner:
         ident: str,
         answer: Answer,
         curl: str,
-        headers: dict[str, str],
     ) -> Row:
         """Judge an accepted proxy: the session must act as the user and own what it submits."""
-        info = client.request("GET", "/user/userInfo", headers=headers)
+        info = client.user_info()
         session = _acting_user(info) if info.status == 0 else None
         if session != case.acts_as:
             return Row(
@@ -479,10 +523,9 @@ class MatrixRunner:
                 f"accepted, but the session acts as {session!r}, not {case.acts_as!r}",
                 info.curl(),
             )
-        assert case.acts_as is not None
-        owner, evidence = self._job_owner(client, case.acts_as, headers)
+        owner, evidence = self._job_owner(client, {})
         detail = f"session user {session!r}; {evidence}"
-        if owner != case.acts_as:
+        if owner is not _UNCHECKED and owner != case.acts_as:
             return Row(
                 case,
                 ident,
@@ -494,15 +537,19 @@ class MatrixRunner:
         return Row(case, ident, _observed(answer, detail), True, curl=curl)
 
     def _job_owner(
-        self, client: LinkisClient, user: str, headers: dict[str, str]
+        self, client: LinkisClient, headers: dict[str, str]
     ) -> tuple[str | None, str]:
+        """Submit a quick job and return its `executeUser` per job history, with evidence.
+
+        Returns `_UNCHECKED` as the owner when the safety policy forbids submitting a job.
+        """
         try:
             submitted = client.request(
-                "POST", "/entrance/submit", json=_submit_body(user), headers=headers
+                "POST", "/entrance/submit", json=_SUBMIT_BODY, headers=headers
             )
         except (ReadOnlyRefused, JobBudgetExhausted) as exc:
-            # The run may not submit a job: judge the session user alone, and say so.
-            return user, f"job ownership not checked ({exc.skip_reason})"
+            # The run may not submit a job: judge without it, and say so.
+            return _UNCHECKED, f"job ownership not checked ({exc.skip_reason})"
         task_id = submitted.data.get("taskID")
         if submitted.status != 0 or task_id is None:
             return None, (
@@ -526,13 +573,10 @@ class MatrixRunner:
         ident: str,
         answer: Answer,
         curl: str,
-        headers: dict[str, str],
     ) -> Row:
         """Judge a refused proxy: not status 0, and the session still acts as the login user."""
         login = self.login_user
-        if answer.status == 0 and not (
-            self.proxy_mode == "headers" and _acting_user(answer) == login
-        ):
+        if answer.status == 0:
             return Row(
                 case,
                 ident,
@@ -550,7 +594,7 @@ class MatrixRunner:
                 f"not a refusal: HTTP {answer.http_status} without a Linkis envelope",
                 curl,
             )
-        info = client.request("GET", "/user/userInfo", headers=headers)
+        info = client.user_info()
         session = _acting_user(info) if info.status == 0 else None
         if session != login:
             return Row(

@@ -296,7 +296,10 @@ def run_rules(
                 target = live.target
                 check_reachable(live, guard=guard)
                 cases = derive_cases(
-                    proxy_rules=proxy_set, token_rules=token_set, known_users=known
+                    proxy_rules=proxy_set,
+                    token_rules=token_set,
+                    known_users=known,
+                    proxy_mode=proxy_mode,
                 )
                 runner = MatrixRunner(live, proxy_mode=proxy_mode, guard=guard)
                 rows = runner.run(cases)
@@ -332,6 +335,7 @@ def _dry_run(
         proxy_rules=proxy_set,
         token_rules=token_set,
         known_users=tuple(dict.fromkeys(known)),
+        proxy_mode=proxy_mode,
     )
     runner = MatrixRunner(settings, proxy_mode=proxy_mode, guard=guard)
     texts = runner.describe(cases)
