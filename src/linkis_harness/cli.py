@@ -424,7 +424,8 @@ def execid(ctx: click.Context, exec_ids: tuple[str, ...]) -> None:
                 json.dumps(ExecId.parse(text).describe(), ensure_ascii=False) + "\n"
             )
         except InvalidExecId as exc:
-            streams.err.write(f"{text!r}: {exc}\n")
+            # The message already names the input, the offset and what was expected.
+            streams.err.write(f"error: {exc}\n")
             code = ExitCode.FINDINGS
     ctx.obj["code"] = code
 
@@ -440,9 +441,8 @@ def run(
     try:
         cli.main(list(argv), prog_name="linkis-harness", standalone_mode=False, obj=obj)
     except click.UsageError as exc:
-        hint = f"\n\nRun 'linkis-harness {exc.ctx.command_path.split(' ', 1)[-1] if exc.ctx else ''} --help'.".replace(
-            "  ", " "
-        )
+        path = exc.ctx.command_path if exc.ctx else "linkis-harness"
+        hint = f"\n\nRun '{path} --help'."
         err.write(f"error: {exc.format_message()}{hint}\n")
         return ExitCode.NOT_RUN
     except click.exceptions.Exit as exc:
