@@ -1,0 +1,111 @@
+"""The CLI: execid output, --help of every subcommand, usage errors (exit 2, no traceback)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from linkis_harness import cli
+from linkis_harness.core.execid import ExecId
+
+SEED_LEGACY = "030418IDEhivebdpdwc010004:10087IDE_johnnwang_21"
+SEED_V1 = "exec_id018014linkis-cg-entrancelocalhost:9104IDE_hadoop_spark_0"
+SUBCOMMANDS = sorted(cli.cli.commands)  # type: ignore[attr-defined]
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(argv, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_interface_has_the_five_subcommands() -> None:
+    assert {"check", "load", "rules", "serve", "execid"} <= set(SUBCOMMANDS)
+
+
+def test_execid_prints_one_json_object_per_id() -> None:
+    code, out, err = _run(["execid", SEED_LEGACY, SEED_V1])
+    assert code == 0
+    assert err == ""
+    lines = out.splitlines()
+    assert [json.loads(line) for line in lines] == [
+        ExecId.parse(SEED_LEGACY).describe(),
+        ExecId.parse(SEED_V1).describe(),
+    ]
+    legacy = json.loads(lines[0])
+    assert legacy["creator"] == "IDE"
+    assert legacy["application"] == "hive"
+    assert legacy["instance"] == "bdpdwc010004:10087"
+    assert (legacy["group"], legacy["index"]) == ("IDE_johnnwang", 21)
+    assert json.loads(lines[1])["format"] == "1.x"
+
+
+def test_execid_exits_1_when_one_id_does_not_parse() -> None:
+    garbled = SEED_V1.replace("018014", "018x14")
+    code, out, err = _run(["execid", SEED_V1, garbled, "nope"])
+    assert code == 1
+    assert [json.loads(line)["short_id"] for line in out.splitlines()] == [
+        "IDE_hadoop_spark_0"
+    ]
+    errors = err.splitlines()
+    assert len(errors) == 2
+    assert errors[0].startswith(
+        f"error: execID {garbled!r} (1.x layout): at offset 10:"
+    )
+    assert "expected the 3-digit length of the instance, got 'x14'" in errors[0]
+    assert errors[1].startswith("error: execID 'nope':")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["-h"], *([name, "--help"] for name in SUBCOMMANDS)]
+)
+def test_help_exits_0(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(argv)
+    assert code == 0
+    assert err == ""
+    shown = capsys.readouterr().out
+    command = " ".join(["linkis-harness", *argv[:-1]])
+    assert f"Usage: {command}" in shown
+
+
+@pytest.mark.parametrize(
+    ("argv", "message", "command"),
+    [
+        (["bogus"], "error: No such command 'bogus'.", "linkis-harness"),
+        (["--nope"], "error: No such option '--nope'.", "linkis-harness"),
+        (["execid"], "error: Missing argument 'ID...'.", "linkis-harness execid"),
+        (
+            ["check", "--profile", "huge"],
+            "error: Invalid value for '--profile': 'huge' is not one of",
+            "linkis-harness check",
+        ),
+        (
+            ["serve", "--port", "70000"],
+            "error: Invalid value for '--port'",
+            "linkis-harness serve",
+        ),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line_and_a_hint(
+    argv: list[str], message: str, command: str
+) -> None:
+    code, out, err = _run(argv)
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0].startswith(message)
+    assert lines[1:] == ["", f"Run '{command} --help'."]
+    assert "Traceback" not in err
+
+
+def test_main_exits_with_the_run_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.argv", ["linkis-harness", "execid", "nope"])
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+    assert info.value.code == 1
+    assert "error: execID 'nope'" in capsys.readouterr().err
