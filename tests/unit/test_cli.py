@@ -12,7 +12,7 @@ from linkis_harness.core.execid import ExecId
 
 SEED_LEGACY = "030418IDEhivebdpdwc010004:10087IDE_johnnwang_21"
 SEED_V1 = "exec_id018014linkis-cg-entrancelocalhost:9104IDE_hadoop_spark_0"
-SUBCOMMANDS = sorted(cli.cli.commands)  # type: ignore[attr-defined]
+SUBCOMMANDS = sorted(cli.cli.commands)
 
 
 def _run(argv: list[str]) -> tuple[int, str, str]:
