@@ -27,7 +27,13 @@ __all__ = [
 ADMIN = "hadoop"  # wds.linkis.admin.user, also the job history admin
 SESSION_COOKIE = "linkis_user_session_ticket_id_v1"
 DEFAULT_USERS: Mapping[str, str] = MappingProxyType(
-    {"hadoop": "hadoop", "alice": "alice123", "bob": "bob123"}
+    {
+        "hadoop": "hadoop",
+        "alice": "alice123",
+        "bob": "bob123",
+        "bobby": "bobby123",  # bobby/carol: users the sample rule files name (helper C)
+        "carol": "carol123",
+    }
 )
 SESSION_TIMEOUT_MS = 7_200_000
 

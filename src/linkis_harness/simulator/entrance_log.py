@@ -79,7 +79,7 @@ class LogReader:
         start, end = page_range(total, from_line, size)
         lines = script.lines(start, end, now)
         faults = self.faults
-        if faults.log_flush_gap and total > FLUSH_GAP.start:
+        if faults.log_flush_gap and distinct and total > FLUSH_GAP.start:
             lines = [
                 "" if start + i in FLUSH_GAP else line for i, line in enumerate(lines)
             ]

@@ -160,11 +160,12 @@ def _load(task_id: int, text: str) -> Job:
     from linkis_harness.simulator.jobs import Job
 
     data = json.loads(text)
+    error = data.pop("error")
     return Job(
         task_id=task_id,
         directive=Directive(**data.pop("directive")),
         timeline=tuple((float(at), str(state)) for at, state in data.pop("timeline")),
         window=tuple(data.pop("window")),
-        error=tuple(data["error"]) if data.pop("error") is not None else None,
+        error=(int(error[0]), str(error[1])) if error is not None else None,
         **data,
     )
