@@ -19,6 +19,7 @@ import click
 
 from linkis_harness import config
 from linkis_harness.errors import ExitCode, HarnessError
+from linkis_harness.safety import SafetyPolicy
 
 __all__ = ["main", "run"]
 
@@ -89,6 +90,47 @@ def _peer_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def _safety_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the production-safety options shared by check, load and rules (issue 7)."""
+    opts = [
+        click.option(
+            "--rate-limit",
+            type=float,
+            envvar="LINKIS_RATE_LIMIT",
+            help="At most this many requests per second to the target [LINKIS_RATE_LIMIT].",
+        ),
+        click.option(
+            "--max-jobs",
+            type=click.IntRange(min=0),
+            envvar="LINKIS_MAX_JOBS",
+            help="At most this many jobs submitted by the run [LINKIS_MAX_JOBS].",
+        ),
+        click.option(
+            "--dry-run",
+            is_flag=True,
+            help="Print what would be sent (secrets hidden) and send nothing.",
+        ),
+        click.option(
+            "--read-only",
+            is_flag=True,
+            envvar="LINKIS_READ_ONLY",
+            help="Only what submits or changes no job (auth, rules, read endpoints).",
+        ),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _policy(kwargs: dict[str, Any]) -> SafetyPolicy:
+    return SafetyPolicy(
+        rate_limit=kwargs.pop("rate_limit", None),
+        max_jobs=kwargs.pop("max_jobs", None),
+        dry_run=bool(kwargs.pop("dry_run", False)),
+        read_only=bool(kwargs.pop("read_only", False)),
+    )
+
+
 _SETTING_KEYS = (
     "target",
     "user",
@@ -120,6 +162,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 @cli.command()
 @_auth_options
+@_safety_options
 @_peer_options
 @click.option(
     "--proxy-rules",
@@ -181,6 +224,7 @@ def check(ctx: click.Context, **kwargs: Any) -> None:
     from linkis_harness import checkrun
 
     settings = _settings(kwargs)
+    kwargs["policy"] = _policy(kwargs)
     ctx.obj["code"] = checkrun.run_check(
         settings, out=ctx.obj["streams"].out, err=ctx.obj["streams"].err, **kwargs
     )
@@ -188,6 +232,7 @@ def check(ctx: click.Context, **kwargs: Any) -> None:
 
 @cli.command()
 @_auth_options
+@_safety_options
 @click.option(
     "--users",
     type=click.IntRange(min=1),
@@ -293,6 +338,7 @@ def load(ctx: click.Context, **kwargs: Any) -> None:
     from linkis_harness import loadrun
 
     settings = _settings(kwargs)
+    kwargs["policy"] = _policy(kwargs)
     ctx.obj["code"] = loadrun.run_load(
         settings, out=ctx.obj["streams"].out, err=ctx.obj["streams"].err, **kwargs
     )
@@ -300,6 +346,7 @@ def load(ctx: click.Context, **kwargs: Any) -> None:
 
 @cli.command()
 @_auth_options
+@_safety_options
 @click.option(
     "--proxy-rules",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -342,6 +389,7 @@ def rules(ctx: click.Context, **kwargs: Any) -> None:
     from linkis_harness import rulesrun
 
     settings = _settings(kwargs)
+    kwargs["policy"] = _policy(kwargs)
     ctx.obj["code"] = rulesrun.run_rules(
         settings, out=ctx.obj["streams"].out, err=ctx.obj["streams"].err, **kwargs
     )
