@@ -78,7 +78,7 @@ def _init(environment: Any, runner: Any, **_: Any) -> None:
                 {
                     "method": e.method,
                     "name": e.name,
-                    "error": e.error,
+                    "error": _error_text(e.error),
                     "count": e.occurrences,
                 }
                 for e in runner.stats.errors.values()
@@ -86,6 +86,12 @@ def _init(environment: Any, runner: Any, **_: Any) -> None:
             journal.write(errors)
 
         environment.events.quit.add_listener(write)
+
+
+def _error_text(error: object) -> str:
+    if isinstance(error, BaseException):
+        return f"{type(error).__name__}: {error}"
+    return str(error)
 
 
 @events.test_start.add_listener

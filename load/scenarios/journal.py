@@ -152,7 +152,7 @@ class Journal:
             "errors": errors,
         }
         tmp = self.out_dir / "samples.json.tmp"
-        tmp.write_text(json.dumps(summary), encoding="utf-8")
+        tmp.write_text(json.dumps(summary, default=str), encoding="utf-8")
         tmp.replace(self.out_dir / "samples.json")
         if self._ledger is not None:
             self._ledger.close()

@@ -409,7 +409,7 @@ class Lifecycle:
         if found:
             self.http.metric(
                 f"log_check {job.workload.name}",
-                float(len(job.pages)),
+                0.0,
                 found[0].to_exception(operation=OPERATIONS["log"], exec_id=job.exec_id),
             )
 

@@ -436,6 +436,7 @@ def chart(result: Result, path: Path) -> None:
             [u for _, u in result.users],
             where="post",
         )
+    bottom.set_ylim(bottom=0)
     bottom.set_ylabel("users")
     bottom.set_xlabel("seconds into the run")
     bottom.grid(alpha=0.3)

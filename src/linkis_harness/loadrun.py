@@ -355,7 +355,8 @@ class _Proc:
     crashed: bool = False
 
     def tail(self, lines: int = 15) -> str:
-        self.handle.flush()
+        if not self.handle.closed:
+            self.handle.flush()
         text = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
         return "\n".join(text[-lines:])
 
@@ -422,6 +423,10 @@ def _start(
     assert settings.target is not None
     argv = _locust_argv(plan, settings.target, work, reports=reports)
     logs = work / "logs"
+    raw = work / "raw"
+    # A reused --report-dir must not mix two runs' jobs.
+    for stale in (raw / "ledger.jsonl", raw / "samples.json"):
+        stale.unlink(missing_ok=True)
     if plan.role == "local" and not plan.workers:
         fleet.start("locust", argv, _environment(settings, plan, work, policy), logs)
         return

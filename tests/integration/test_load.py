@@ -1,0 +1,273 @@
+"""`linkis-harness load` end to end: Locust in real subprocesses against the real simulator.
+
+Locust is never imported here (gevent patching stays out of pytest): the CLI's `run()` starts
+it as a subprocess. Runs are short and use two tiny workloads so the suite stays fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from linkis_harness.cli import run
+from linkis_harness.simulator.launch import RunningSimulator, start_simulator
+
+pytestmark = pytest.mark.slow
+
+QUICK = """\
+name: quick
+engineType: shell-1
+runType: shell
+code: |
+  # linkis-sim: duration=1 lines=20 rows=3
+  printf 'a\\nb\\nc\\n'
+expect: {status: Succeed, within: 60, rows: 3}
+weight: 3
+"""
+SLOW = """\
+name: slow
+engineType: shell-1
+runType: shell
+code: |
+  # linkis-sim: duration=40 lines=40 rows=0
+  sleep 40
+expect: {status: Cancelled, within: 60}
+weight: 1
+"""
+CREDENTIALS = ["--user", "alice", "--password", "alice123"]
+
+
+@pytest.fixture(scope="module")
+def workloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("workloads")
+    (directory / "quick.yaml").write_text(QUICK, encoding="utf-8")
+    (directory / "slow.yaml").write_text(SLOW, encoding="utf-8")
+    return directory
+
+
+@pytest.fixture
+def sim() -> Iterator[RunningSimulator]:
+    with start_simulator() as running:
+        yield running
+
+
+def _load(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["load", *argv], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _history_states(target: str, ledger: Path) -> dict[str, str]:
+    """Ask job history, independently of the runner, for every job the run submitted."""
+    jobs = [
+        json.loads(line) for line in ledger.read_text(encoding="utf-8").splitlines()
+    ]
+    submitted = {j["exec_id"]: j["task_id"] for j in jobs if j["event"] == "submitted"}
+    states = {}
+    with httpx.Client(base_url=target + "/api/rest_j/v1", timeout=10) as http:
+        http.post("/user/login", json={"userName": "alice", "password": "alice123"})
+        for exec_id, task_id in submitted.items():
+            body = http.get(f"/jobhistory/{task_id}/get").json()
+            states[exec_id] = body["data"]["task"]["status"]
+    return states
+
+
+def test_lifecycle_run_reports_and_leaves_nothing_running(
+    sim: RunningSimulator, workloads: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "report"
+    code, out, err = _load(
+        "--target",
+        sim.url,
+        *CREDENTIALS,
+        "--users",
+        "10",
+        "--spawn-rate",
+        "10",
+        "--run-time",
+        "8s",
+        "--kill-fraction",
+        "0.2",
+        "--workloads",
+        str(workloads),
+        "--report-dir",
+        str(report),
+        "--sla",
+        "p95(status)<5s",
+        "--sla",
+        "fail_ratio<0.01",
+        "--sla",
+        "rps(submit)>0.5",
+    )
+    assert code == 0, out + err
+    # Every report is there, and the chart is a real PNG.
+    for name in (
+        "locust.html",
+        "locust_stats.csv",
+        "locust_stats_history.csv",
+        "summary.json",
+    ):
+        assert (report / name).stat().st_size > 0, name
+    assert (report / "lifecycle.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
+    names = {e["name"] for e in summary["entries"]}
+    # Grouped by operation, never one row per execID.
+    assert {
+        "/entrance/submit",
+        "/entrance/[execID]/status",
+        "/entrance/[execID]/log",
+    } <= names
+    assert not [n for n in names if "exec_id" in n]
+    with (report / "locust_stats.csv").open(encoding="utf-8") as handle:
+        csv_names = {row["Name"] for row in csv.DictReader(handle)}
+    assert "/entrance/[execID]/status" in csv_names
+    assert not [n for n in csv_names if "exec_id" in n]
+    # Lifecycle metrics per workload and terminal state, as their own entries.
+    assert "job_running quick" in names
+    assert "job_total quick Succeed" in names
+    assert "job_total slow Cancelled" in names  # killed by the users (expect Cancelled)
+    assert any(n.startswith("log_rate quick") for n in names)
+    assert summary["violations"] == {}
+    assert summary["failures"] == 0
+    assert [s["held"] for s in summary["slas"]] == [True, True, True]
+    jobs = summary["jobs"]
+    assert jobs["submitted"] >= 10
+    accounted = sum(jobs["finished"].values()) + jobs["killed_at_cleanup"]
+    assert accounted + sum(jobs["ended_after_stop"].values()) == jobs["submitted"]
+    assert jobs["left_running"] == 0
+    assert "left running 0" in out
+    assert "result: held (exit 0)" in out
+    # Independent check: job history knows every job of the run, and none is still running.
+    states = _history_states(sim.url, report / "raw" / "ledger.jsonl")
+    assert len(states) == jobs["submitted"]
+    assert set(states.values()) <= {"Succeed", "Cancelled"}
+
+
+def test_impossible_sla_exits_1_with_the_table(workloads: Path) -> None:
+    # Against the embedded simulator (no --target): it is started and stopped by the run.
+    code, out, err = _load(
+        "--users",
+        "3",
+        "--spawn-rate",
+        "3",
+        "--run-time",
+        "4s",
+        "--workloads",
+        str(workloads),
+        "--sla",
+        "p50(job_total)<1ms",
+        "--sla",
+        "p99(status)<10s",
+    )
+    assert code == 1, out + err
+    assert "embedded simulator at http://127.0.0.1:" in out
+    table = out[out.index("SLA ") :]
+    assert "p50(job_total)<1ms" in table
+    assert "BREACHED" in table.splitlines()[1]
+    assert "held" in table.splitlines()[2]
+    assert "SLA breached: p50(job_total)<1ms" in out
+    assert "left running 0" in out
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("state-regression", "[states] job state went backwards"),
+        ("log-lose-lines", "[log] "),
+    ],
+)
+def test_fault_mode_counts_violations_with_their_reason(
+    workloads: Path, tmp_path: Path, fault: str, reason: str
+) -> None:
+    report = tmp_path / "report"
+    with start_simulator(fault=fault) as faulty:
+        code, out, err = _load(
+            "--target",
+            faulty.url,
+            *CREDENTIALS,
+            "--users",
+            "3",
+            "--spawn-rate",
+            "3",
+            "--run-time",
+            "4s",
+            "--workloads",
+            str(workloads),
+            "--report-dir",
+            str(report),
+        )
+    assert code == 1, out + err
+    summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
+    found = {
+        key: v["count"]
+        for key, v in summary["violations"].items()
+        if key.startswith(reason)
+    }
+    assert found, summary["violations"]
+    assert summary["failures"] >= sum(found.values()) > 0
+    assert "contract violation(s) (exit 1)" in out
+    assert reason in out
+    assert summary["jobs"]["left_running"] == 0
+
+
+def test_distributed_master_and_two_workers(
+    sim: RunningSimulator, workloads: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "report"
+    code, out, err = _load(
+        "--target",
+        sim.url,
+        *CREDENTIALS,
+        "--users",
+        "6",
+        "--spawn-rate",
+        "6",
+        "--run-time",
+        "6s",
+        "--workers",
+        "2",
+        "--workloads",
+        str(workloads),
+        "--report-dir",
+        str(report),
+    )
+    assert code == 0, out + err
+    assert sorted(p.name for p in (report / "logs").iterdir()) == [
+        "master.log",
+        "worker-0.log",
+        "worker-1.log",
+    ]
+    summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
+    # Raw samples from both workers reached the master.
+    assert len(summary["workers"]) == 2, summary["workers"]
+    assert all(n > 0 for n in summary["workers"].values())
+    assert summary["jobs"]["submitted"] > 0
+    assert summary["jobs"]["left_running"] == 0
+    states = _history_states(sim.url, report / "raw" / "ledger.jsonl")
+    assert len(states) == summary["jobs"]["submitted"]
+    assert set(states.values()) <= {"Succeed", "Cancelled"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--sla", "p95(job_totl)<30s"], "did you mean 'job_total'"),
+        (["--run-time", "soon"], "--run-time: expected a duration"),
+        (["--submit-rate", "fast"], "--submit-rate: expected job arrivals"),
+        (["--submit-rate", "5/s", "--shape", "ramp"], "exclude each other"),
+        (["--worker"], "--worker needs --master-host"),
+    ],
+)
+def test_bad_options_exit_2_before_anything_starts(
+    argv: list[str], message: str
+) -> None:
+    code, out, err = _load(*argv)
+    assert code == 2
+    assert message in err
+    assert "embedded simulator" not in out
