@@ -12,11 +12,11 @@ from linkis_harness.errors import InvalidExecId
 SEED_LEGACY = "030418IDEhivebdpdwc010004:10087IDE_johnnwang_21"
 SEED_V1 = "exec_id018014linkis-cg-entrancelocalhost:9104IDE_hadoop_spark_0"
 
-bmp_text = st.text(
+field_text = st.text(
     alphabet=st.characters(max_codepoint=0xFFFF), min_size=1, max_size=40
 )
 short_ids = st.builds(
-    ShortId, group=bmp_text, index=st.integers(min_value=0, max_value=2**31 - 1)
+    ShortId, group=field_text, index=st.integers(min_value=0, max_value=2**31 - 1)
 )
 
 
@@ -26,13 +26,13 @@ def exec_ids(draw: st.DrawFn) -> ExecId:
     kind = draw(st.sampled_from(["v1", "legacy", "legacy-no-creator"]))
     if kind == "v1":
         return ExecId.v1(
-            application=draw(bmp_text), instance=draw(bmp_text), short_id=short
+            application=draw(field_text), instance=draw(field_text), short_id=short
         )
-    creator = draw(bmp_text) if kind == "legacy" else None
+    creator = draw(field_text) if kind == "legacy" else None
     return ExecId.legacy(
         creator=creator,
-        application=draw(bmp_text),
-        instance=draw(bmp_text),
+        application=draw(field_text),
+        instance=draw(field_text),
         short_id=short,
     )
 
@@ -119,7 +119,7 @@ def test_prefix_lengths_agree_with_fields(exec_id: ExecId) -> None:
             fields.insert(0, exec_id.creator)
     prefix = body[: digits * len(fields)]
     lengths = [int(prefix[i : i + digits]) for i in range(0, len(prefix), digits)]
-    assert lengths == [len(f) for f in fields]
+    assert lengths == [len(f.encode("utf-16-le", "surrogatepass")) // 2 for f in fields]
     assert body[digits * len(fields) :] == "".join(fields) + exec_id.short_id
 
 
@@ -127,7 +127,7 @@ def test_prefix_lengths_agree_with_fields(exec_id: ExecId) -> None:
 def test_only_creatorless_ids_that_read_as_creator_form_are_refused(
     exec_id: ExecId,
 ) -> None:
-    # Short BMP fields always fit their prefix; the one refusal left is the ambiguity.
+    # Short fields always fit their prefix; the one refusal left is the ambiguity.
     if _formats(exec_id) is None:
         assert exec_id.layout is ExecIdLayout.LEGACY
         assert exec_id.creator is None
@@ -174,7 +174,7 @@ def test_v1_field_lengths_must_fit_three_digits(size: int, ok: bool) -> None:
             assert ExecId.parse(exec_id.format()) == exec_id
         else:
             with pytest.raises(
-                InvalidExecId, match="1000 characters do not fit the 3-digit"
+                InvalidExecId, match="1000 UTF-16 units do not fit the 3-digit"
             ):
                 exec_id.format()
 
@@ -191,7 +191,7 @@ def test_legacy_field_lengths_must_fit_two_digits(
         assert ExecId.parse(exec_id.format()) == exec_id
     else:
         with pytest.raises(
-            InvalidExecId, match="100 characters do not fit the 2-digit"
+            InvalidExecId, match="100 UTF-16 units do not fit the 2-digit"
         ) as info:
             exec_id.format()
         assert "legacy execID" in str(info.value)
@@ -211,7 +211,6 @@ def test_legacy_field_lengths_must_fit_two_digits(
             ExecId.v1(instance="h:1", short_id="_5"),
             "group before the last '_' is empty",
         ),
-        (ExecId.v1(instance="h:\U0001f600", short_id="IDE_u_0"), "outside the BMP"),
         (
             ExecId(ExecIdLayout.V1, "app", "h:1", "IDE_u_0", creator="IDE"),
             "the 1.x layout has no creator",
@@ -264,7 +263,7 @@ def test_long_field_is_shortened_in_the_refusal() -> None:
         ),
         (
             "exec_id018014linkis-cg-entrance",
-            "the instance length 14 runs past the end: it needs offsets 31-44, the id has 31 characters",
+            "the instance length 14 runs past the end: it needs offsets 31-44, the id has 31 UTF-16 units",
         ),
         ("exec_id000014", "at offset 13: the application name is empty"),
         (
@@ -289,7 +288,14 @@ def test_long_field_is_shortened_in_the_refusal() -> None:
             "exec_id018014linkis-cg-entrancelocalhost:9104IDE_u_99999999999",
             "does not fit a Java int",
         ),
-        ("exec_id\U0001f600", "outside the BMP"),
+        (
+            "exec_id\U0001f600",
+            "at offset 7: expected the 3-digit length of the application name",
+        ),
+        (
+            "exec_id002002a\U0001f600\U0001f600IDE_u_0",
+            "the application name length 2 ends at offset 15, inside a character outside the BMP",
+        ),
     ],
 )
 def test_parse_errors_say_where_and_what(text: str, message: str) -> None:
@@ -321,3 +327,24 @@ def test_short_id_parse_inverts_str(short: ShortId) -> None:
 def test_short_id_group_keeps_inner_underscores() -> None:
     assert ShortId.parse("IDE_hadoop_spark_0") == ShortId("IDE_hadoop_spark", 0)
     assert str(ShortId("Concurrent_jdbc", 12)) == "Concurrent_jdbc_12"
+
+
+def test_lengths_count_utf16_units_like_java() -> None:
+    # Real Linkis builds ids from user-supplied creators; Java's String.length() counts a
+    # character outside the BMP as 2, so the prefix says 2 for one emoji.
+    exec_id = ExecId.legacy(
+        creator="\U0001f600",
+        application="hive",
+        instance="h:1",
+        short_id="\U0001f600_x_1",
+    )
+    text = exec_id.format()
+    assert text.startswith("020403\U0001f600hive")
+    assert ExecId.parse(text) == exec_id
+
+
+def test_lone_surrogates_count_one_unit() -> None:
+    exec_id = ExecId.v1(application="a\udb94", instance="h:1", short_id="IDE_u_0")
+    text = exec_id.format()
+    assert text.startswith("exec_id002003")
+    assert ExecId.parse(text) == exec_id

@@ -12,8 +12,9 @@ Layouts (ZuulEntranceUtils.scala, API-FACTS §6):
 
 The real encoder pads with `%03d`/`%02d` and silently corrupts the id when a field needs more
 digits (>= 1000 / >= 100 characters); `format()` refuses such fields instead. An `ExecId` with
-`creator=None` and the legacy layout is the creator-less variant. Lengths count characters;
-Java counts UTF-16 units, so characters outside the BMP are refused both ways.
+`creator=None` and the legacy layout is the creator-less variant. Lengths and offsets count
+UTF-16 units as Java does (a character outside the BMP counts 2); `parse()` refuses a length
+that ends inside such a character.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def _is_digits(text: str) -> bool:
     return _DIGITS.fullmatch(text) is not None
 
 
-def _outside_bmp(text: str) -> int | None:
-    return next((i for i, ch in enumerate(text) if ord(ch) > 0xFFFF), None)
+def _units(text: str) -> int:
+    """Length as Java's `String.length()`: UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,19 +84,29 @@ class ShortId:
 
 
 class _Reader:
-    """A cursor over the id text that explains where and why parsing stopped."""
+    """A cursor over the id's UTF-16 units that explains where and why parsing stopped."""
 
     def __init__(self, text: str, layout: str) -> None:
         self.text = text
         self.layout = layout
+        self.data = text.encode("utf-16-le", "surrogatepass")
+        self.size = len(self.data) // 2
         self.pos = 0
+        self.starts = {0}
+        unit = 0
+        for ch in text:
+            unit += 2 if ord(ch) > 0xFFFF else 1
+            self.starts.add(unit)
 
     def fail(self, what: str) -> InvalidExecId:
         return InvalidExecId(f"execID {self.text!r} ({self.layout} layout): {what}")
 
+    def take(self, start: int, end: int) -> str:
+        return self.data[2 * start : 2 * end].decode("utf-16-le", "surrogatepass")
+
     def length(self, digits: int, field: str) -> int:
         start = self.pos
-        chunk = self.text[start : start + digits]
+        chunk = self.take(start, start + digits)
         if len(chunk) < digits or not _is_digits(chunk):
             raise self.fail(
                 f"at offset {start}: expected the {digits}-digit length of the {field}, got {chunk!r}"
@@ -105,20 +117,25 @@ class _Reader:
     def field(self, size: int, field: str) -> str:
         start = self.pos
         end = start + size
-        if end > len(self.text):
+        if end > self.size:
             raise self.fail(
                 f"the {field} length {size} runs past the end: it needs offsets {start}-{end - 1}, "
-                f"the id has {len(self.text)} characters"
+                f"the id has {self.size} UTF-16 units"
             )
         if size == 0:
             raise self.fail(
                 f"at offset {start}: the {field} is empty (length prefix 0)"
             )
+        if end not in self.starts:
+            raise self.fail(
+                f"the {field} length {size} ends at offset {end}, inside a character outside "
+                "the BMP (lengths count UTF-16 units)"
+            )
         self.pos = end
-        return self.text[start:end]
+        return self.take(start, end)
 
     def rest(self) -> str:
-        tail = self.text[self.pos :]
+        tail = self.take(self.pos, self.size)
         if not tail:
             raise self.fail(
                 f"at offset {self.pos}: expected the short id '<group>_<index>', the id ends there"
@@ -162,12 +179,6 @@ class ExecId:
         if not text:
             raise InvalidExecId(
                 f"execID '': expected 'exec_id' + two 3-digit lengths + fields, e.g. {_EXAMPLE_V1!r}"
-            )
-        bad = _outside_bmp(text)
-        if bad is not None:
-            raise InvalidExecId(
-                f"execID {text!r}: character {text[bad]!r} at offset {bad} is outside the BMP "
-                "(Linkis counts UTF-16 units, the lengths cannot be trusted)"
             )
         if text.startswith(EXEC_ID_PREFIX):
             return cls._parse_v1(text)
@@ -214,27 +225,21 @@ class ExecId:
             fields.append(("creator", self.creator))
         fields += [("application name", self.application), ("instance", self.instance)]
         limit = 10**digits
-        for name, value in [*fields, ("short id", self.short_id)]:
-            bad = _outside_bmp(value)
-            if bad is not None:
-                raise self._refuse(
-                    name, value, f"character at offset {bad} is outside the BMP"
-                )
         for name, value in fields:
             if not value:
                 raise self._refuse(name, value, "it is empty")
-            if len(value) >= limit:
+            if _units(value) >= limit:
                 raise self._refuse(
                     name,
                     value,
-                    f"{len(value)} characters do not fit the {digits}-digit length prefix "
+                    f"{_units(value)} UTF-16 units do not fit the {digits}-digit length prefix "
                     f"(max {limit - 1}); Linkis would silently corrupt the id",
                 )
         try:
             ShortId.parse(self.short_id)
         except InvalidExecId as exc:
             raise self._refuse("short id", self.short_id, str(exc)) from None
-        lengths = "".join(f"{len(v):0{digits}d}" for _, v in fields)
+        lengths = "".join(f"{_units(v):0{digits}d}" for _, v in fields)
         head = EXEC_ID_PREFIX if self.layout is ExecIdLayout.V1 else ""
         text = head + lengths + "".join(v for _, v in fields) + self.short_id
         if (
