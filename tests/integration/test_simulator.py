@@ -44,9 +44,8 @@ class Session:
                 "/user/login",
                 json={"userName": user, "password": password or _PASSWORDS[user]},
             )
-            assert answer.status_code == 200 and answer.json()["status"] == 0, (
-                answer.text
-            )
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["status"] == 0, answer.text
 
     def get(self, route: str, /, **params: Any) -> httpx.Response:
         return self.http.get(route, params=params)
@@ -144,9 +143,12 @@ def test_submit_poll_history_and_read_every_result_set(alice: Session) -> None:
     assert parsed.instance == alice.url.removeprefix("http://")
     assert parsed.short_id == "IDE_alice_shell_" + parsed.short_id.rsplit("_", 1)[1]
     task = alice.wait_history(task_id)
-    assert task["status"] == "Succeed" and task["progress"] == "1.0"
-    assert task["strongerExecId"] == exec_id and task["execId"] == parsed.short_id
-    assert isinstance(task["createdTime"], int) and task["engineStartTime"] is None
+    assert task["status"] == "Succeed"
+    assert task["progress"] == "1.0"
+    assert task["strongerExecId"] == exec_id
+    assert task["execId"] == parsed.short_id
+    assert isinstance(task["createdTime"], int)
+    assert task["engineStartTime"] is None
     tree = _assert_json(
         alice.get("/filesystem/getDirFileTrees", path=task["resultLocation"])
     )
@@ -163,9 +165,8 @@ def test_submit_poll_history_and_read_every_result_set(alice: Session) -> None:
                 )
             )
             data = answer["data"]
-            assert data["totalPage"] == 0 and data["totalLine"] == len(
-                data["fileContent"]
-            )
+            assert data["totalPage"] == 0
+            assert data["totalLine"] == len(data["fileContent"])
             if not data["fileContent"]:
                 break
             rows += data["fileContent"]
@@ -185,7 +186,8 @@ def test_execute_poll_status_and_progress_page_the_log_then_kill(
         "source": {"scriptPath": "/tmp/x.sh"},
     }
     answer = _assert_json(alice.http.post("/entrance/execute", json=body))
-    assert answer["method"] == "/api/entrance/execute" and answer["message"] == "OK"
+    assert answer["method"] == "/api/entrance/execute"
+    assert answer["message"] == "OK"
     exec_id = answer["data"]["execID"]
     progresses: list[float] = []
     for _ in range(100):
@@ -258,15 +260,13 @@ def test_history_list_filters_by_owner_and_counts_rows(
     everyone = admin.get("/jobhistory/list", pageSize=1000).json()["data"]
     assert {"alice", "bob"} <= {t["umUser"] for t in everyone["tasks"]}
     refused = _assert_json(alice.get(f"/jobhistory/{bob_task}/get"))
-    assert (
-        refused["status"] == 1
-        and alice.get(f"/jobhistory/{bob_task}/get").status_code == 400
-    )
+    assert refused["status"] == 1
+    assert alice.get(f"/jobhistory/{bob_task}/get").status_code == 400
     assert admin.history(bob_task)["umUser"] == "bob"
 
 
 def test_retries_pass_through_wait_for_retry(alice: Session) -> None:
-    exec_id, task_id = alice.submit(
+    exec_id, _task_id = alice.submit(
         "# linkis-sim: duration=2 retries=1 queue=0\necho r"
     )
     seen = {alice.status(exec_id)}
@@ -274,7 +274,8 @@ def test_retries_pass_through_wait_for_retry(alice: Session) -> None:
     while not seen & TERMINAL and time.monotonic() < deadline:
         seen.add(alice.status(exec_id))
         time.sleep(0.005)
-    assert "WaitForRetry" in seen and "Succeed" in seen
+    assert "WaitForRetry" in seen
+    assert "Succeed" in seen
     log = alice.get(f"/entrance/{exec_id}/log", size=-1, distinctLevel="false").json()[
         "data"
     ]["log"]
@@ -323,9 +324,8 @@ def test_kill_jobs_and_pause(alice: Session) -> None:
     mismatch = alice.http.post(
         f"/entrance/{exec_id}/killJobs", json={"idList": [exec_id], "taskIDList": []}
     )
-    assert (
-        mismatch.status_code == 400 and "does not match" in mismatch.json()["message"]
-    )
+    assert mismatch.status_code == 400
+    assert "does not match" in mismatch.json()["message"]
 
 
 @pytest.mark.parametrize(
@@ -375,7 +375,8 @@ def test_submit_refusals_are_the_entrance_errors(
 ) -> None:
     answer = alice.http.post("/entrance/submit", json=body)
     data = _assert_json(answer)
-    assert answer.status_code == 400 and data["status"] == 1
+    assert answer.status_code == 400
+    assert data["status"] == 1
     assert data["message"].startswith(
         f"error code(错误码): {code}, error message(错误信息): "
     )
@@ -410,9 +411,8 @@ def test_evicted_jobs_answer_like_the_real_entrance(tmp_path: Path) -> None:
             == "Cancelled"
         )
         log = alice.get(f"/entrance/{exec_id}/log").json()
-        assert log["status"] == 1 and log["message"].startswith(
-            "The job you just executed has ended."
-        )
+        assert log["status"] == 1
+        assert log["message"].startswith("The job you just executed has ended.")
         assert alice.get(f"/entrance/{exec_id}/kill").json()["status"] == 1
         forced = alice.get(f"/entrance/{exec_id}/kill", taskID=task_id).json()
         assert forced["message"] == "Forced Kill task (强制杀死任务)"
@@ -447,10 +447,8 @@ def test_a_simulator_that_cannot_start_says_why() -> None:
 def _spring(answer: httpx.Response, status: int) -> None:
     body = _assert_json(answer)
     assert answer.status_code == status
-    assert (
-        set(body) == {"timestamp", "status", "error", "path"}
-        and body["status"] == status
-    )
+    assert set(body) == {"timestamp", "status", "error", "path"}
+    assert body["status"] == status
 
 
 def test_framework_errors_come_in_springs_body(alice: Session) -> None:
@@ -510,7 +508,8 @@ def test_unroutable_exec_ids_are_gateway_errors_with_http_200(alice: Session) ->
     ]:
         answer = alice.get(f"/entrance/{bad}/status")
         data = _assert_json(answer)
-        assert answer.status_code == 200 and data["status"] == 1
+        assert answer.status_code == 200
+        assert data["status"] == 1
         assert data["method"] == f"{API}/entrance/{bad}/status"
         if message is not None:
             assert data["message"] == message
@@ -523,16 +522,16 @@ def test_not_logged_in_is_401_with_the_request_uri(sim: RunningSimulator) -> Non
     anon = Session(sim.url, None)
     answer = anon.get("/jobhistory/list")
     data = _assert_json(answer)
-    assert answer.status_code == 401 and data["status"] == -1
+    assert answer.status_code == 401
+    assert data["status"] == -1
     assert data["method"] == f"{API}/jobhistory/list"
     assert (
         data["message"]
         == "You are not logged in, please login first(您尚未登录，请先登录)!"
     )
     info = anon.get("/user/userInfo")
-    assert info.status_code == 400 and info.json()["message"].startswith(
-        "login failed! reason: NonLoginException"
-    )
+    assert info.status_code == 400
+    assert info.json()["message"].startswith("login failed! reason: NonLoginException")
     anon.http.cookies.set("linkis_user_session_ticket_id_v1", "bfs_stale")
     assert (
         anon.get("/jobhistory/list")
@@ -546,10 +545,8 @@ def test_login_forms_and_logout(sim: RunningSimulator) -> None:
     answer = http.get(
         "/user/login", params={"userName": "hadoop", "password": "hadoop"}
     ).json()
-    assert (
-        answer["data"]["isAdmin"] is True
-        and answer["message"] == "login successful(登录成功)！"
-    )
+    assert answer["data"]["isAdmin"] is True
+    assert answer["message"] == "login successful(登录成功)！"
     again = http.post(
         "/user/login", json={"userName": "bob", "password": "bob123"}
     ).json()
@@ -569,7 +566,8 @@ def test_login_forms_and_logout(sim: RunningSimulator) -> None:
         ),
     ]:
         refused = http.post("/user/login", json=body)
-        assert refused.status_code == 400 and refused.json()["message"] == message
+        assert refused.status_code == 400
+        assert refused.json()["message"] == message
     assert (
         http.get("/user/whatever").json()["message"] == "unknown request URI whatever"
     )
@@ -594,20 +592,18 @@ def test_token_authentication(sim: RunningSimulator) -> None:
     wrong_user = http.get(
         "/jobhistory/list", headers={"Token-Code": "ALICE-AUTH", "Token-User": "bob"}
     )
-    assert (
-        wrong_user.status_code == 401
-        and "errCode: 15202" in wrong_user.json()["message"]
-    )
+    assert wrong_user.status_code == 401
+    assert "errCode: 15202" in wrong_user.json()["message"]
     unknown = http.get(
         "/jobhistory/list", headers={"Token-Code": "NOPE", "Token-User": "bob"}
     ).json()
-    assert unknown["status"] == -1 and "errCode: 15201" in unknown["message"]
+    assert unknown["status"] == -1
+    assert "errCode: 15201" in unknown["message"]
     lower = http.get(
         "/jobhistory/list", headers={"token-code": "ALICE-AUTH", "token-user": "alice"}
     )
-    assert lower.status_code == 401 and lower.json()["message"].startswith(
-        "You are not logged in"
-    )
+    assert lower.status_code == 401
+    assert lower.json()["message"].startswith("You are not logged in")
 
 
 def test_tokens_disabled_without_a_token_rules_file() -> None:
@@ -616,11 +612,8 @@ def test_tokens_disabled_without_a_token_rules_file() -> None:
             plain.url + API + "/jobhistory/list",
             headers={"Token-Code": "X", "Token-User": "alice"},
         )
-        assert (
-            answer.status_code == 401
-            and answer.json()["message"]
-            == "Gateway未启用token认证，请采用其他认证方式!"
-        )
+        assert answer.status_code == 401
+        assert answer.json()["message"] == "Gateway未启用token认证，请采用其他认证方式!"
         proxy = httpx.get(
             plain.url + API + "/user/proxy",
             params={"proxyUser": "alice", "validationCode": "X"},
@@ -633,9 +626,8 @@ def test_proxy_switches_the_session_to_the_proxy_user(sim: RunningSimulator) -> 
     refused = http.get(
         "/user/proxy", params={"proxyUser": "carol", "validationCode": "PROXY-CODE"}
     )
-    assert (
-        refused.status_code == 400 and refused.json()["message"] == "Validation failed"
-    )
+    assert refused.status_code == 400
+    assert refused.json()["message"] == "Validation failed"
     assert (
         http.get(
             "/user/proxy", params={"proxyUser": "bob", "validationCode": "BOBBY-CODE"}
@@ -647,13 +639,16 @@ def test_proxy_switches_the_session_to_the_proxy_user(sim: RunningSimulator) -> 
     ok = http.get(
         "/user/proxy", params={"proxyUser": "bob", "validationCode": "PROXY-CODE"}
     ).json()
-    assert ok["status"] == 0 and ok["data"]["proxyUser"] == "bob"
+    assert ok["status"] == 0
+    assert ok["data"]["proxyUser"] == "bob"
     assert http.get("/user/userInfo").json()["data"]["userName"] == "bob"
     star = httpx.get(
         sim.url + API + "/user/proxy",
         params={"proxyUser": "Carol", "validationCode": "STAR-CODE"},
     )
-    assert star.json()["data"]["proxyUser"] == "carol"  # the session user is lower-cased
+    assert (
+        star.json()["data"]["proxyUser"] == "carol"
+    )  # the session user is lower-cased
 
 
 def test_proxy_headers_option(rule_files: tuple[Path, Path]) -> None:
@@ -667,16 +662,9 @@ def test_proxy_headers_option(rule_files: tuple[Path, Path]) -> None:
             headers={"Proxy-User": "alice", "Validation-Code": "PROXY-CODE"},
         )
         assert allowed.status_code == 200
-        exec_id, task_id = (
-            bob.submit("# linkis-sim: duration=0\necho p", user="alice")
-            if False
-            else (None, None)
-        )
         refused = bob.http.get(
             "/jobhistory/list",
             headers={"Proxy-User": "carol", "Validation-Code": "PROXY-CODE"},
         )
-        assert (
-            refused.status_code == 400
-            and refused.json()["message"] == "Validation failed"
-        )
+        assert refused.status_code == 400
+        assert refused.json()["message"] == "Validation failed"

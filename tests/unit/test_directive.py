@@ -16,7 +16,9 @@ from linkis_harness.core.directive import (
 
 def test_no_directive_gives_the_documented_defaults() -> None:
     directive = parse_directive("echo hello\n")
-    assert directive == Directive(duration=1.0, queue=0.2, status="Succeed", rows=1, retries=0, lines=20)
+    assert directive == Directive(
+        duration=1.0, queue=0.2, status="Succeed", rows=1, retries=0, lines=20
+    )
 
 
 def test_directive_is_read_from_a_comment_in_any_language() -> None:
@@ -27,7 +29,9 @@ def test_directive_is_read_from_a_comment_in_any_language() -> None:
 
 
 def test_unknown_keys_and_unusable_values_are_ignored() -> None:
-    directive = parse_directive("# linkis-sim: colour=red duration=-1 rows=x status=Running lines=7")
+    directive = parse_directive(
+        "# linkis-sim: colour=red duration=-1 rows=x status=Running lines=7"
+    )
     assert directive == Directive(lines=7)
 
 
@@ -39,15 +43,20 @@ def test_only_the_first_directive_line_counts() -> None:
 def test_engine_lines_follow_the_issue_format() -> None:
     lines = [engine_line(i, 20) for i in range(engine_output_size(20))]
     mains = [line for line in lines if line.level is not None]
-    assert [line.text for line in mains][:2] == ["linkis-sim line 1/20", "linkis-sim line 2/20"]
+    assert [line.text for line in mains][:2] == [
+        "linkis-sim line 1/20",
+        "linkis-sim line 2/20",
+    ]
     levels = {line.engine_index: line.level for line in mains}
     assert levels[10] == levels[20] == "ERROR"
     assert levels[5] == levels[15] == "WARN"
     assert levels[7] == "INFO"
     continuation = lines[lines.index(mains[6]) + 1]  # after line 7
-    assert continuation.text == "    at linkis.sim.Frame(7)" and continuation.level is None
+    assert continuation.text == "    at linkis.sim.Frame(7)"
+    assert continuation.level is None
     blank = lines[lines.index(mains[12]) + 1]  # after line 13
-    assert blank.text == "" and blank.level is None
+    assert blank.text == ""
+    assert blank.level is None
     assert len(lines) == 20 + 2 + 1
 
 
@@ -61,10 +70,16 @@ def test_a_line_that_is_both_7th_and_13th_gets_continuation_then_blank() -> None
 def test_engine_line_count_inverts_output_size(count: int) -> None:
     size = engine_output_size(count)
     assert engine_line_count(size) == count
-    assert engine_line_count(size - 1) == count - 1 if count else engine_line_count(0) == 0
+    assert (
+        engine_line_count(size - 1) == count - 1 if count else engine_line_count(0) == 0
+    )
 
 
 @given(st.integers(min_value=0, max_value=5000))
 def test_every_output_index_maps_to_the_engine_line_it_belongs_to(index: int) -> None:
     line = engine_line(index, 10**6)
-    assert engine_output_size(line.engine_index - 1) <= index < engine_output_size(line.engine_index)
+    assert (
+        engine_output_size(line.engine_index - 1)
+        <= index
+        < engine_output_size(line.engine_index)
+    )
