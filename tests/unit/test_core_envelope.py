@@ -445,3 +445,17 @@ def test_documented_real_answers_are_allowed_in_their_context() -> None:
 def test_allow_does_not_excuse_a_zero_code_without_a_named_cause() -> None:
     envelope = Envelope(None, 1, "boom", {"errorMsg": {"errCode": 0}})
     assert masked_crash(envelope, allow={"NullPointerException"}) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        'NumberFormatException: For input string: "x1"',
+        "java.lang.StringIndexOutOfBoundsException: String index out of range: 3",
+        CRASH_MARKER + "IllegalArgumentException: The index 9 must be less than 5",
+    ],
+)
+def test_malformed_exec_id_answers_are_allowed_in_their_context(message: str) -> None:
+    envelope = Envelope("/api/rest_j/v1/entrance/x1/status", 1, message, {})
+    assert masked_crash(envelope) is not None
+    assert masked_crash(envelope, allow=DOCUMENTED_CRASHES["malformed-execid"]) is None

@@ -52,6 +52,14 @@ DOCUMENTED_CRASHES: Mapping[str, frozenset[str]] = {
     "killjobs-missing-list": frozenset({"NullPointerException"}),
     # /user/proxy without proxyUser or validationCode (§2.4)
     "proxy-missing-param": frozenset({"NullPointerException"}),
+    # a per-job call with a malformed execID: the gateway's or entrance's parser throws (§6.4)
+    "malformed-execid": frozenset(
+        {
+            "IllegalArgumentException",
+            "NumberFormatException",
+            "StringIndexOutOfBoundsException",
+        }
+    ),
 }
 
 # JDK/Scala unchecked exceptions recognised at the start of a message without the marker.
