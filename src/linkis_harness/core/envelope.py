@@ -241,6 +241,57 @@ def _method_ok(actual: str | None, expected: str, status: int) -> bool:
     return actual == expected
 
 
+def _content_type(content_type: str | None) -> list[Violation]:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return []
+    return [
+        Violation(
+            _CHECK,
+            "answer is not declared JSON",
+            f"Content-Type {content_type!r}, expected application/json",
+        )
+    ]
+
+
+def _envelope_object(http_status: int, body: bytes) -> dict[str, Any] | Violation:
+    """Decode the body into a JSON object that could be an envelope, or say why not."""
+    try:
+        value = json.loads(body.decode("utf-8"))
+    except ValueError:
+        text = body[:200].decode("utf-8", errors="replace")
+        return Violation(
+            _CHECK, "answer is not JSON", f"HTTP {http_status}, body {text!r}"
+        )
+    if not isinstance(value, dict):
+        return Violation(
+            _CHECK,
+            "answer is not an envelope object",
+            f"HTTP {http_status}, JSON {_type_name(value)}",
+        )
+    if is_framework_error(value):
+        return Violation(
+            _CHECK,
+            "framework error body instead of an envelope",
+            f"HTTP {http_status}, body {_shown(value)[:300]}",
+        )
+    return value
+
+
+def _method(method: object, expected: str | None, status: int) -> list[Violation]:
+    if expected is None or not (method is None or isinstance(method, str)):
+        return []  # nothing to compare, or the shape check already named the wrong type
+    if _method_ok(method, expected, status):
+        return []
+    return [
+        Violation(
+            _CHECK,
+            "envelope method does not name the operation",
+            f"expected {expected!r}, got {method!r} (status {status})",
+        )
+    ]
+
+
 def check_envelope(
     *,
     http_status: int,
@@ -254,61 +305,15 @@ def check_envelope(
     `gateway_routing=True`: the request may fail in the gateway's parser/router, whose answers
     are HTTP 200 with status 1 (§13); HTTP 400 for status 1 is accepted too.
     """
-    found: list[Violation] = []
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if not (media == "application/json" or media.endswith("+json")):
-        found.append(
-            Violation(
-                _CHECK,
-                "answer is not declared JSON",
-                f"Content-Type {content_type!r}, expected application/json",
-            )
-        )
-    try:
-        value = json.loads(body.decode("utf-8"))
-    except ValueError:
-        text = body[:200].decode("utf-8", errors="replace")
-        return [
-            *found,
-            Violation(
-                _CHECK, "answer is not JSON", f"HTTP {http_status}, body {text!r}"
-            ),
-        ]
-    if not isinstance(value, dict):
-        return [
-            *found,
-            Violation(
-                _CHECK,
-                "answer is not an envelope object",
-                f"HTTP {http_status}, JSON {_type_name(value)}",
-            ),
-        ]
-    if is_framework_error(value):
-        return [
-            *found,
-            Violation(
-                _CHECK,
-                "framework error body instead of an envelope",
-                f"HTTP {http_status}, body {_shown(value)[:300]}",
-            ),
-        ]
+    found = _content_type(content_type)
+    value = _envelope_object(http_status, body)
+    if isinstance(value, Violation):
+        return [*found, value]
     found += _shape(value)
     status = value.get("status")
     if isinstance(status, int) and not isinstance(status, bool):
         found += _http_agrees(status, http_status, gateway_routing=gateway_routing)
-        method = value.get("method")
-        if (
-            expected_method is not None
-            and _type_name(method) in ("string", "null")
-            and not _method_ok(method, expected_method, status)
-        ):
-            found.append(
-                Violation(
-                    _CHECK,
-                    "envelope method does not name the operation",
-                    f"expected {expected_method!r}, got {method!r} (status {status})",
-                )
-            )
+        found += _method(value.get("method"), expected_method, status)
     return found
 
 
