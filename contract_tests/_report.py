@@ -275,7 +275,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# The running session's config, for modules that need options at import time (test_schema).
+CONFIG: pytest.Config | None = None
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    global CONFIG
+    CONFIG = config
     for family in FAMILIES:
         config.addinivalue_line("markers", f"{family}: the {family} check family")
     quirks: list[Quirk] = []
@@ -283,6 +289,24 @@ def pytest_configure(config: pytest.Config) -> None:
         quirks.extend(load_quirks(Path(name)))
     plugin = _ReportPlugin(config.getoption("--linkis-events"), quirks)
     config.pluginmanager.register(plugin, "linkis-report-plugin")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each schemathesis operation item its own node id.
+
+    pytest 9.2 builds a Function's node id from `originalname`, which schemathesis 4.32 sets to
+    the bare test name, so every operation of `@schema.parametrize()` shares one id (JUnit and
+    the results would merge them). The item's `name` still carries `[METHOD /path]`.
+    """
+    for item in items:
+        if getattr(item, "operation_label", None) is None or item.parent is None:
+            continue
+        if item.nodeid.endswith(f"::{item.name}"):
+            continue
+        try:
+            item._id = item.parent.id.child(item.name)  # type: ignore[attr-defined]
+        except AttributeError:
+            continue
 
 
 def family_of(item: pytest.Item) -> str:

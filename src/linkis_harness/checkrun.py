@@ -293,7 +293,9 @@ def pytest_environment(
             env[name] = value
     suite = str(resources.data_dir("contract_tests"))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (suite, env.get("PYTHONPATH")) if p)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # pytest rewrites the asserts of every plugin module (schemathesis, hypothesis) on each start
+    # unless it may cache the result: ~5 s of CPU per run without the cache.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
