@@ -186,48 +186,42 @@ class _PageAudit:
 
     def findings(self) -> list[Violation]:
         total = len(self.full)
-        found: list[Violation] = []
+        returned = sorted(self.returned.items())
         lost = [
             (i, f" (page {p})")
             for i, p in sorted(self.consumed.items())
             if i not in self.returned
         ]
-        if lost:
-            first = lost[0][0]
-            found.append(
-                Violation(
-                    _CHECK,
-                    "log lines lost",
-                    f"consumed but never returned: {_lines_text(lost, total)}; "
-                    f"first lost line {first}: {self.full[first][:120]!r}",
-                )
-            )
         twice = [
             (i, f" (pages {', '.join(map(str, pages))})")
-            for i, pages in sorted(self.returned.items())
+            for i, pages in returned
             if len(pages) > 1
         ]
-        if twice:
-            found.append(
-                Violation(
-                    _CHECK,
-                    "log lines duplicated",
-                    f"returned more than once: {_lines_text(twice, total)}",
-                )
-            )
         unconsumed = [
             (i, f" (page {pages[0]})")
-            for i, pages in sorted(self.returned.items())
+            for i, pages in returned
             if len(pages) == 1 and i not in self.consumed
         ]
-        if unconsumed:
-            found.append(
-                Violation(
-                    _CHECK,
-                    "page returned lines it did not consume",
-                    f"outside the fromLine ranges: {_lines_text(unconsumed, total)}",
-                )
-            )
+        first = (
+            f"; first lost line {lost[0][0]}: {self.full[lost[0][0]][:120]!r}"
+            if lost
+            else ""
+        )
+        kinds = (
+            ("log lines lost", "consumed but never returned", lost, first),
+            ("log lines duplicated", "returned more than once", twice, ""),
+            (
+                "page returned lines it did not consume",
+                "outside the fromLine ranges",
+                unconsumed,
+                "",
+            ),
+        )
+        found = [
+            Violation(_CHECK, title, f"{lead}: {_lines_text(entries, total)}{tail}")
+            for title, lead, entries, tail in kinds
+            if entries
+        ]
         if self.foreign:
             page, text = self.foreign[0]
             found.append(
@@ -317,56 +311,70 @@ def check_pages(
     return found + audit.findings()
 
 
-def check_buckets(log: tuple[str, str, str, str]) -> list[Violation]:
-    """Check one answer's `[error, warn, info, all]` agree with Linkis' classification."""
-    names = ("error", "warn", "info")
-    lines = [split_log(text) for text in log]
-    every = lines[3]
-    found: list[Violation] = []
+def _blank_lines(lines: Sequence[Sequence[str]]) -> list[Violation]:
+    names = ("error", "warn", "info", "all")
     blanks = [
-        n
-        for n, bucket in zip((*names, "all"), lines, strict=True)
-        if any(not s.strip() for s in bucket)
+        name
+        for name, bucket in zip(names, lines, strict=True)
+        if any(not line.strip() for line in bucket)
     ]
-    if blanks:
+    if not blanks:
+        return []
+    return [
+        Violation(
+            _CHECK,
+            "blank line in a log bucket",
+            f"buckets {', '.join(blanks)} hold blank lines",
+        )
+    ]
+
+
+def _bucket_mismatch(
+    name: str, have: Sequence[str], want: Sequence[str], every: Counter[str]
+) -> list[Violation]:
+    extra = Counter(have) - Counter(want)
+    missing = Counter(want) - Counter(have)
+    stray = [line for line in extra if line not in every]
+    wrong = [line for line in extra if line in every and line.strip()]
+    found: list[Violation] = []
+    if stray:
         found.append(
             Violation(
                 _CHECK,
-                "blank line in a log bucket",
-                f"buckets {', '.join(blanks)} hold blank lines",
+                "bucket line not in all",
+                f"{name} bucket has {len(stray)} line(s) missing from all, e.g. {stray[0][:120]!r}",
             )
         )
-    in_all = Counter(every)
+    if wrong:
+        found.append(
+            Violation(
+                _CHECK,
+                "log line in the wrong bucket",
+                f"{name} bucket holds {len(wrong)} line(s) of another level, "
+                f"e.g. {classify(wrong[0])} line {wrong[0][:120]!r}",
+            )
+        )
+    if missing:
+        found.append(
+            Violation(
+                _CHECK,
+                "log line missing from its bucket",
+                f"{name} bucket lacks {sum(missing.values())} line(s) of all, "
+                f"e.g. {next(iter(missing))[:120]!r}",
+            )
+        )
+    return found
+
+
+def check_buckets(log: tuple[str, str, str, str]) -> list[Violation]:
+    """Check one answer's `[error, warn, info, all]` agree with Linkis' classification."""
+    lines = [split_log(text) for text in log]
+    every = lines[3]
+    found = _blank_lines(lines)
     expected = [split_log(text) for text in buckets(every, exclude=())[:3]]
-    for name, have, want in zip(names, lines[:3], expected, strict=True):
-        extra = Counter(have) - Counter(want)
-        missing = Counter(want) - Counter(have)
-        stray = [line for line in extra if line not in in_all]
-        wrong = [line for line in extra if line in in_all and line.strip()]
-        if stray:
-            found.append(
-                Violation(
-                    _CHECK,
-                    "bucket line not in all",
-                    f"{name} bucket has {len(stray)} line(s) missing from all, e.g. {stray[0][:120]!r}",
-                )
-            )
-        if wrong:
-            level = classify(wrong[0])
-            found.append(
-                Violation(
-                    _CHECK,
-                    "log line in the wrong bucket",
-                    f"{name} bucket holds {len(wrong)} line(s) of another level, e.g. {level} line {wrong[0][:120]!r}",
-                )
-            )
-        if missing:
-            first = next(iter(missing))
-            found.append(
-                Violation(
-                    _CHECK,
-                    "log line missing from its bucket",
-                    f"{name} bucket lacks {sum(missing.values())} line(s) of all, e.g. {first[:120]!r}",
-                )
-            )
+    counted = Counter(every)
+    for name, have, want in zip(
+        ("error", "warn", "info"), lines[:3], expected, strict=True
+    ):
+        found += _bucket_mismatch(name, have, want, counted)
     return found
