@@ -265,21 +265,16 @@ def test_history_list_filters_by_owner_and_counts_rows(
     assert admin.history(bob_task)["umUser"] == "bob"
 
 
-def test_retries_pass_through_wait_for_retry(alice: Session) -> None:
-    exec_id, _task_id = alice.submit(
-        "# linkis-sim: duration=2 retries=1 queue=0\necho r"
+def test_retries_are_logged_and_end_in_the_directive_state(alice: Session) -> None:
+    exec_id, task_id = alice.submit(
+        "# linkis-sim: duration=1 retries=2 queue=0\necho r"
     )
-    seen = {alice.status(exec_id)}
-    deadline = time.monotonic() + 10
-    while not seen & TERMINAL and time.monotonic() < deadline:
-        seen.add(alice.status(exec_id))
-        time.sleep(0.005)
-    assert "WaitForRetry" in seen
-    assert "Succeed" in seen
-    log = alice.get(f"/entrance/{exec_id}/log", size=-1, distinctLevel="false").json()[
-        "data"
-    ]["log"]
-    assert "Your job is turn to retry. Please wait it to schedule." in log
+    assert alice.wait_state(exec_id, TERMINAL) == "Succeed"
+    log = alice.get(f"/entrance/{exec_id}/log", size=-1, distinctLevel="false").json()
+    text = log["data"]["log"]
+    assert text.count("Your job is turn to retry. Please wait it to schedule.") == 2
+    assert text.count("Your job is Running now. Please wait it to complete.") == 3
+    assert alice.history(task_id)["status"] == "Succeed"
 
 
 def test_failed_directive_and_kill_of_a_finished_job(alice: Session) -> None:
