@@ -266,6 +266,11 @@ def test_every_response_schema_is_the_envelope(spec: dict[str, Any]) -> None:
                 f"{method} {path} {code}"
             )
             schema = response["content"]["application/json"]["schema"]
+            if code == "415":
+                # Spring refuses a @RequestBody endpoint called without JSON: its own body only.
+                assert "requestBody" in operation, f"{method} {path}"
+                assert schema == {"$ref": "#/components/schemas/FrameworkError"}
+                continue
             # Spring's own error body is allowed only next to the status-1 envelope, in 400s.
             assert _is_envelope(spec, schema, allow_framework=code == "400"), (
                 f"{method} {path} {code} is not the Linkis envelope"
