@@ -41,6 +41,22 @@ def check_progress(
         raise ValueError(
             f"states has {len(states)} entries for {len(values)} progress readings"
         )
+    found = _readings(values)
+    found += _monotonic(values, states)
+    terminal = final_state is not None and JobState(final_state).is_terminal
+    last = values[-1] if values else None
+    if terminal and not (_is_number(last) and abs(last - 1.0) <= _TOLERANCE):
+        found.append(
+            Violation(
+                "progress",
+                "progress is not 1.0 at a terminal state",
+                f"last reading {last!r} after the job was {final_state}",
+            )
+        )
+    return found
+
+
+def _readings(values: Sequence[object]) -> list[Violation]:
     found: list[Violation] = []
     bad = [(i, v) for i, v in enumerate(values) if not _is_number(v)]
     if bad:
@@ -60,17 +76,6 @@ def check_progress(
                 "progress",
                 "progress outside [0, 1]",
                 f"reading {i}: {v!r} ({len(out)} such; a percentage instead of a fraction?)",
-            )
-        )
-    found += _monotonic(values, states)
-    terminal = final_state is not None and JobState(final_state).is_terminal
-    last = values[-1] if values else None
-    if terminal and not (_is_number(last) and abs(last - 1.0) <= _TOLERANCE):
-        found.append(
-            Violation(
-                "progress",
-                "progress is not 1.0 at a terminal state",
-                f"last reading {last!r} after the job was {final_state}",
             )
         )
     return found
