@@ -459,3 +459,22 @@ def test_malformed_exec_id_answers_are_allowed_in_their_context(message: str) ->
     envelope = Envelope("/api/rest_j/v1/entrance/x1/status", 1, message, {})
     assert masked_crash(envelope) is not None
     assert masked_crash(envelope, allow=DOCUMENTED_CRASHES["malformed-execid"]) is None
+
+
+@given(
+    st.sampled_from(list(MessageStatus)),
+    st.sampled_from([200, 206, 400, 401, 403, 412, 500]),
+    st.text(max_size=20),
+)
+def test_http_check_agrees_with_the_mapping(
+    status: MessageStatus, http: int, message: str
+) -> None:
+    found = check_envelope(
+        http_status=http,
+        content_type=JSON,
+        body=_body(status=int(status), message=message),
+    )
+    if http == http_status_for(status):
+        assert found == []
+    else:
+        assert _titles(found) == ["HTTP status disagrees with envelope status"]
