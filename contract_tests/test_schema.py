@@ -51,6 +51,7 @@ from linkis_harness.core.envelope import (
 from linkis_harness.core.workload import Workload
 from linkis_harness.errors import HarnessError, MalformedEnvelope
 from linkis_harness.resources import data_dir
+from linkis_harness.safety import RequestGuard, SafetyPolicy
 
 pytestmark = pytest.mark.schema
 
@@ -81,6 +82,15 @@ _PROFILES: dict[str, dict[str, Any]] = {
 # Operations that would end the suite's own session or act on other identities.
 _EXCLUDED = ("userLogout", "userLogoutPost", "userProxy", "userProxyPost")
 _JOB_OPERATIONS = ("POST /entrance/submit", "POST /entrance/execute")
+# Under --read-only nothing that submits or changes a job is called.
+_CHANGING = (
+    "entranceExecute",
+    "entranceSubmit",
+    "entranceKill",
+    "entranceKillJobs",
+    "entrancePause",
+)
+_POLICY = SafetyPolicy.from_env(os.environ)
 _TICKET = "linkis_user_session_ticket_id_v1"
 
 
@@ -148,9 +158,24 @@ def linkis_envelope(
     return None
 
 
+# execIDs the target gave the suite (submit answers): any other id in a per-job path is generated.
+_KNOWN_IDS: set[str] = set()
+
+
 def _documented(path: str, case: Case) -> frozenset[str]:
     rest = path.removeprefix(API_PREFIX)
     query = case.query or {}
+    if _per_job(path):
+        exec_id = rest.split("/")[2]
+        if exec_id not in _KNOWN_IDS:
+            # A generated id that was routed: non-numeric or out-of-ring index (§6.4).
+            return DOCUMENTED_CRASHES["malformed-execid"] | _documented_operation(
+                rest, query
+            )
+    return _documented_operation(rest, query)
+
+
+def _documented_operation(rest: str, query: dict[str, Any]) -> frozenset[str]:
     if rest.endswith("/status") and "taskID" not in query:
         return DOCUMENTED_CRASHES["status-without-taskid"]
     if rest.endswith("/kill") and "taskID" not in query:
@@ -288,6 +313,7 @@ class _Record:
             self.interactions.append(entry)
             if isinstance(data, dict) and isinstance(data.get("execID"), str):
                 self.jobs[data["execID"]] = data.get("taskID")
+                _KNOWN_IDS.add(data["execID"])
 
     def write(self, path: Path) -> None:
         document = {
@@ -332,6 +358,17 @@ def _make_safe(case: Case, workload: Workload | None, user: str) -> None:
 
 
 # -- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schema_guard(request: pytest.FixtureRequest) -> RequestGuard:
+    """The suite's request guard (rate limit, job budget, read-only), shared with its clients."""
+    try:
+        guard = request.getfixturevalue("guard")
+    except pytest.FixtureLookupError:
+        return RequestGuard(_POLICY)
+    assert isinstance(guard, RequestGuard)
+    return guard
 
 
 @pytest.fixture(scope="module")
@@ -393,7 +430,8 @@ def _load_schema() -> Any:
     loaded = schemathesis.openapi.from_path(
         spec, config=schemathesis.Config.from_dict(config)
     )
-    loaded = loaded.exclude(operation_id=list(_EXCLUDED))
+    excluded = list(_EXCLUDED) + (list(_CHANGING) if _POLICY.read_only else [])
+    loaded = loaded.exclude(operation_id=excluded)
     # Re-login on 401: a generated call that ends the session must not end the run.
     loaded.auth.auth(refresh_interval=600, retry_on=[401])(LinkisAuth)
     return loaded
@@ -436,6 +474,7 @@ def test_stateful_links_conform(
     profile: str,
     safe_workload: Workload | None,
     schema_record: _Record,
+    schema_guard: RequestGuard,
 ) -> None:
     knobs = _PROFILES[profile]
     user = settings.user or settings.token_user or ""
@@ -446,6 +485,7 @@ def test_stateful_links_conform(
 
         def before_call(self, case: Case) -> None:
             _make_safe(case, safe_workload, user)
+            schema_guard.admit(case.method, case.formatted_path)
 
         def after_call(self, response: schemathesis.Response, case: Case) -> None:
             super().after_call(response, case)

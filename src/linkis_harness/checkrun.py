@@ -13,6 +13,7 @@ made (usage, config, target unreachable, login refused: all checked before the s
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import signal
@@ -27,7 +28,8 @@ from typing import TextIO
 
 from linkis_harness import report, resources
 from linkis_harness.config import Settings
-from linkis_harness.errors import ConfigError, ExitCode, TargetError
+from linkis_harness.errors import ConfigError, ExitCode, HarnessError, TargetError
+from linkis_harness.safety import SafetyPolicy, describe_request
 
 __all__ = ["SIM_PASSWORDS", "run_check"]
 
@@ -55,6 +57,7 @@ class _Run:
     quirks: tuple[Path, ...]
     junit_xml: Path | None
     report_dir: Path | None
+    policy: SafetyPolicy
 
 
 def run_check(
@@ -71,12 +74,18 @@ def run_check(
     quiet: bool = False,
     quirks: Sequence[Path] = (),
     sim_speed: float | None = None,
+    policy: SafetyPolicy | None = None,
     out: TextIO,
     err: TextIO,
 ) -> int:
-    """Run the contract suite; return 0 (all held), 1 (violations) or 2 (could not run)."""
+    """Run the contract suite; return 0 (all held), 1 (violations) or 2 (could not run).
+
+    `policy` (--rate-limit, --max-jobs, --read-only) is handed to the suite, whose client
+    obeys it; `--dry-run` starts nothing and prints what the run would send first.
+    """
     started = time.monotonic()
     embedded = settings.target is None
+    policy = policy if policy is not None else SafetyPolicy()
     try:
         run = _resolve(
             settings,
@@ -90,7 +99,11 @@ def run_check(
             junit_xml=junit_xml,
             report_dir=report_dir,
             embedded=embedded,
+            policy=policy,
         )
+        if policy.dry_run:
+            _dry_run(run, out)
+            return ExitCode.OK
     except ConfigError as exc:
         err.write(f"error: {exc}\n")
         return ExitCode.NOT_RUN
@@ -98,7 +111,7 @@ def run_check(
         if embedded:
             try:
                 url = stack.enter_context(_embedded(run, sim_speed))
-            except TargetError as exc:
+            except HarnessError as exc:
                 err.write(f"error: the embedded simulator did not start: {exc}\n")
                 return ExitCode.NOT_RUN
             run = replace(run, settings=run.settings.with_target(url))
@@ -132,6 +145,7 @@ def _resolve(
     junit_xml: Path | None,
     report_dir: Path | None,
     embedded: bool,
+    policy: SafetyPolicy,
 ) -> _Run:
     if profile not in ("smoke", "standard", "deep"):
         raise ConfigError(
@@ -177,7 +191,66 @@ def _resolve(
         quirks=tuple(p.resolve() for p in quirk_files),
         junit_xml=_abs(junit_xml),
         report_dir=_abs(report_dir),
+        policy=policy,
     )
+
+
+_EMBEDDED_URL = "http://127.0.0.1:<embedded simulator port>"
+
+
+def _dry_run(run: _Run, out: TextIO) -> None:
+    """Print the login and one submit per workload of the profile (at most --max-jobs)."""
+    from linkis_harness.workloads import load_workloads, select
+
+    s = run.settings
+    base = (s.target or _EMBEDDED_URL) + "/api/rest_j/v1"
+    secrets = s.secrets()
+    out.write("dry run: nothing is sent; the run would start with:\n")
+    if s.uses_token:
+        headers = {"Token-Code": str(s.token_code), "Token-User": str(s.token_user)}
+        out.write(
+            describe_request(
+                "GET",
+                base + "/jobhistory/list?pageSize=1",
+                headers=headers,
+                secrets=secrets,
+            )
+            + "\n"
+        )
+    else:
+        body = json.dumps({"userName": s.user, "password": s.password})
+        out.write(
+            describe_request(
+                "POST",
+                base + "/user/login",
+                headers={"Content-Type": "application/json"},
+                body=body,
+                secrets=secrets,
+            )
+            + "\n"
+        )
+        headers = {"Cookie": "linkis_user_session_ticket_id_v1=<ticket>"}
+    workloads = select(load_workloads(run.workloads), run.profile)
+    limit = run.policy.max_jobs
+    shown = workloads if limit is None else workloads[:limit]
+    for workload in shown:
+        body = json.dumps(
+            workload.submit_body(user=s.user or s.token_user or ""), ensure_ascii=False
+        )
+        out.write(
+            describe_request(
+                "POST",
+                base + "/entrance/submit",
+                headers={**headers, "Content-Type": "application/json"},
+                body=body,
+                secrets=secrets,
+            )
+            + "\n"
+        )
+    if len(shown) < len(workloads):
+        out.write(
+            f"({len(workloads) - len(shown)} more workload(s) over --max-jobs {limit} would be skipped)\n"
+        )
 
 
 def _abs(path: Path | None) -> Path | None:
@@ -276,7 +349,9 @@ def pytest_command(
 
 
 def pytest_environment(
-    settings: Settings, base: dict[str, str] | None = None
+    settings: Settings,
+    policy: SafetyPolicy | None = None,
+    base: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Return the subprocess environment: no inherited LINKIS_* values, secrets from `settings`."""
     env = {
@@ -291,6 +366,8 @@ def pytest_environment(
     ):
         if value is not None:
             env[name] = value
+    if policy is not None:
+        env.update(policy.to_env())
     suite = str(resources.data_dir("contract_tests"))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (suite, env.get("PYTHONPATH")) if p)
     # pytest rewrites the asserts of every plugin module (schemathesis, hypothesis) on each start
@@ -316,7 +393,7 @@ def _run_suite(
             else work / "pytest.log"
         )
         argv = pytest_command(run, events=events, cassette=cassette, junit=junit)
-        env = pytest_environment(run.settings)
+        env = pytest_environment(run.settings, run.policy)
         results, code, interrupted = _follow(
             argv, env, work, events, log_path, out, quiet
         )
