@@ -219,7 +219,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     help="Embedded simulator only: divide job durations by this (default 1).",
 )
 @click.pass_context
-def check(ctx: click.Context, **kwargs: Any) -> None:
+def check(ctx: click.Context, /, **kwargs: Any) -> None:
     """Run the contract suite against a Linkis deployment (default: the embedded simulator)."""
     from linkis_harness import checkrun
 
@@ -333,7 +333,7 @@ def check(ctx: click.Context, **kwargs: Any) -> None:
     help="Embedded simulator only: divide every job duration by this.",
 )
 @click.pass_context
-def load(ctx: click.Context, **kwargs: Any) -> None:
+def load(ctx: click.Context, /, **kwargs: Any) -> None:
     """Run the Locust lifecycle load test (default target: the embedded simulator)."""
     from linkis_harness import loadrun
 
@@ -384,7 +384,7 @@ def load(ctx: click.Context, **kwargs: Any) -> None:
     help="Write rules-junit.xml and rules.json here.",
 )
 @click.pass_context
-def rules(ctx: click.Context, **kwargs: Any) -> None:
+def rules(ctx: click.Context, /, **kwargs: Any) -> None:
     """Lint proxy/token rule files and prove the gateway enforces them."""
     from linkis_harness import rulesrun
 
@@ -447,7 +447,7 @@ def rules(ctx: click.Context, **kwargs: Any) -> None:
     help="Also honour the documented Proxy-User + Validation-Code headers.",
 )
 @click.pass_context
-def serve(ctx: click.Context, **kwargs: Any) -> None:
+def serve(ctx: click.Context, /, **kwargs: Any) -> None:
     """Run the embedded Linkis simulator (a faithful twin with named fault modes)."""
     from linkis_harness.simulator import server
 
