@@ -466,18 +466,18 @@ class MatrixRunner:
         curl = answer.curl()
         if case.expect == "refuse" and answer.status != 0:
             return Row(case, ident, _observed(answer), True, curl=curl)
-        if case.expect == "accept" and answer.status != 0:
-            return Row(
-                case,
-                ident,
-                _observed(answer),
-                False,
-                f"a listed user was refused (expected status 0, got HTTP {answer.http_status} status {answer.status})",
-                curl,
-            )
-        owner, evidence = self._job_owner(client, headers)
-        observed = _observed(answer, evidence)
         if case.expect == "accept":
+            if answer.status != 0:
+                return Row(
+                    case,
+                    ident,
+                    _observed(answer),
+                    False,
+                    f"a listed user was refused (expected status 0, got HTTP {answer.http_status} status {answer.status})",
+                    curl,
+                )
+            owner, evidence = self._job_owner(client, headers)
+            observed = _observed(answer, evidence)
             if owner in (_UNCHECKED, case.acts_as):
                 return Row(case, ident, observed, True, curl=curl)
             return Row(
@@ -488,8 +488,22 @@ class MatrixRunner:
                 f"accepted, but a job submitted with the headers is owned by {owner!r}, not {case.acts_as!r}",
                 curl,
             )
-        # Status 0 on a refusal case: fine only if the headers were ignored (acting as the login user).
+        if case.user is not None and case.token is not None:
+            # A gateway that implements the headers must refuse; one that ignores them is not
+            # enforcing the rule either (the run asked for --proxy-mode headers).
+            return Row(
+                case,
+                ident,
+                _observed(answer),
+                False,
+                f"status 0 for Proxy-User {case.user!r} ({case.why}): the gateway honoured or ignored "
+                "headers it must refuse",
+                curl,
+            )
+        # A header missing: ignoring the other one is fine, acting on it is not.
+        owner, evidence = self._job_owner(client, headers)
         login = self.login_user
+        observed = _observed(answer, evidence)
         if owner in (_UNCHECKED, login):
             return Row(case, ident, observed, True, curl=curl)
         return Row(
@@ -497,7 +511,7 @@ class MatrixRunner:
             ident,
             observed,
             False,
-            f"the gateway let {login!r} act as {owner!r} with Proxy-User {case.user!r}",
+            f"with {case.why} the request acted as {owner!r}, not the login user {login!r}",
             curl,
         )
 
@@ -518,13 +532,13 @@ class MatrixRunner:
             return Row(
                 case,
                 ident,
-                _observed(answer, f"session user {session!r}"),
+                _observed(answer, f"then acting as {session!r}"),
                 False,
                 f"accepted, but the session acts as {session!r}, not {case.acts_as!r}",
                 info.curl(),
             )
         owner, evidence = self._job_owner(client, {})
-        detail = f"session user {session!r}; {evidence}"
+        detail = f"acting as {session!r}; {evidence}"
         if owner is not _UNCHECKED and owner != case.acts_as:
             return Row(
                 case,
@@ -563,7 +577,7 @@ class MatrixRunner:
             )
         owner = task.get("executeUser")
         return (owner if isinstance(owner, str) else None), (
-            f"job {task_id} executeUser {owner!r}"
+            f"job {task_id} owner {owner!r}"
         )
 
     def _check_refused(
@@ -580,9 +594,9 @@ class MatrixRunner:
             return Row(
                 case,
                 ident,
-                _observed(answer, f"session user {_acting_user(answer)!r}"),
+                _observed(answer, f"proxyUser {answer.data.get('proxyUser')!r}"),
                 False,
-                f"the gateway let {login or 'an anonymous caller'!r} act as {case.user!r}",
+                f"the gateway accepted proxyUser {case.user!r} ({case.why}) for a token that does not allow it",
                 curl,
             )
         if answer.envelope is None and answer.http_status < 400:
@@ -600,7 +614,7 @@ class MatrixRunner:
             return Row(
                 case,
                 ident,
-                _observed(answer, f"then session user {session!r}"),
+                _observed(answer, f"then acting as {session!r}"),
                 False,
                 f"refused, but the session now acts as {session!r} instead of {login!r}",
                 info.curl(),
