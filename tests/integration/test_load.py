@@ -178,7 +178,7 @@ def test_impossible_sla_exits_1_with_the_table(workloads: Path) -> None:
 @pytest.mark.parametrize(
     ("fault", "reason"),
     [
-        ("state-regression", "[states] job state went backwards"),
+        ("progress-out-of-range", "[progress] progress out of range"),
         ("log-lose-lines", "[log] "),
     ],
 )
