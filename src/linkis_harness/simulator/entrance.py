@@ -20,6 +20,7 @@ from linkis_harness.simulator.bodies import read_json_object
 from linkis_harness.simulator.entrance_log import LogReader
 from linkis_harness.simulator.faults import Faults
 from linkis_harness.simulator.gateway import SCOPE_SHORT_ID, SCOPE_USER
+from linkis_harness.simulator.javanum import JavaNumberError, parse_java
 from linkis_harness.simulator.jobs import Job, JobStore
 from linkis_harness.simulator.responses import Responder
 from linkis_harness.simulator.submit import Refusal, parse_task
@@ -37,12 +38,10 @@ NO_PROGRESS = (
 
 def _java_long(text: str | None) -> int | str:
     """`Long.parseLong`: the number, or the NumberFormatException root cause."""
-    if text is None:
-        return "NumberFormatException: null"
-    stripped = text[1:] if text[:1] in "+-" else text
-    if not stripped.isdigit() or not stripped.isascii():
-        return f'NumberFormatException: For input string: "{text}"'
-    return int(text)
+    try:
+        return parse_java(text)
+    except JavaNumberError as exc:
+        return exc.root_cause
 
 
 class EntranceApi:

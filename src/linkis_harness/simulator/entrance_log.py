@@ -15,6 +15,7 @@ from starlette.responses import Response
 from linkis_harness.core.logs import LogLevel, buckets, classify, page_range
 from linkis_harness.simulator.faults import Faults
 from linkis_harness.simulator.gateway import SCOPE_SHORT_ID
+from linkis_harness.simulator.javanum import INT_BITS, JavaNumberError, parse_java
 from linkis_harness.simulator.responses import Responder
 
 if TYPE_CHECKING:
@@ -33,12 +34,13 @@ FLUSH_GAP = range(
 
 
 def _java_int(text: str | None) -> int | str | None:
+    """`Integer.parseInt` of an optional parameter: None, the number, or the exception text."""
     if text is None:
         return None
-    stripped = text[1:] if text[:1] in "+-" else text
-    if not stripped.isdigit() or not stripped.isascii():
-        return f'NumberFormatException: For input string: "{text}"'
-    return int(text)
+    try:
+        return parse_java(text, bits=INT_BITS)
+    except JavaNumberError as exc:
+        return exc.root_cause
 
 
 class LogReader:

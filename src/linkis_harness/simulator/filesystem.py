@@ -14,8 +14,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from linkis_harness.simulator.faults import Faults
+from linkis_harness.simulator.javanum import INT_BITS, JavaNumberError, parse_java
 from linkis_harness.simulator.jobs import Job, JobStore
-from linkis_harness.simulator.responses import Responder
+from linkis_harness.simulator.responses import Responder, spring_error
 
 __all__ = ["FilesystemApi"]
 
@@ -30,11 +31,14 @@ _LEVELED = re.compile(
 _LEVEL_INDEX = {"ERROR": 0, "WARN": 1, "INFO": 2}
 
 
-def _page_number(text: str | None, default: int) -> int:
-    try:
-        return int(text) if text else default
-    except ValueError:
+def _page_number(text: str | None, default: int) -> int | None:
+    """Bind a Spring `Integer` parameter: the default when absent, None when it cannot bind."""
+    if text is None or text == "":
         return default
+    try:
+        return parse_java(text.strip(), bits=INT_BITS)
+    except JavaNumberError:
+        return None
 
 
 class FilesystemApi:
@@ -117,8 +121,11 @@ class FilesystemApi:
             or not job.has_results(self.store.now())
         ):
             return self._no_file(path)
-        page = max(_page_number(query.get("page"), 1), 1)
-        size = max(_page_number(query.get("pageSize"), 5000), 1)
+        page_number = _page_number(query.get("page"), 1)
+        page_size = _page_number(query.get("pageSize"), 5000)
+        if page_number is None or page_size is None:
+            return spring_error(400, request.url.path)
+        page, size = max(page_number, 1), max(page_size, 1)
         first = (page - 1) * size
         rows = [
             [str(i + 1), f"linkis-sim row {i + 1}"]

@@ -15,6 +15,12 @@ from linkis_harness.simulator.auth import ADMIN
 from linkis_harness.simulator.faults import Faults
 from linkis_harness.simulator.gateway import SCOPE_USER
 from linkis_harness.simulator.history import HistoryFilter
+from linkis_harness.simulator.javanum import (
+    INT_BITS,
+    LONG_BITS,
+    JavaNumberError,
+    parse_java,
+)
 from linkis_harness.simulator.jobs import JobStore
 from linkis_harness.simulator.responses import Responder, spring_error
 from linkis_harness.simulator.views import task_record
@@ -26,14 +32,22 @@ NOT_FOUND = (
     "(没有找到对应的job，或者可能没有权限查看该job)"
 )
 _DAY = 86_400.0
+_NUMBERS = {
+    "startDate": LONG_BITS,
+    "endDate": LONG_BITS,
+    "pageNow": INT_BITS,
+    "pageSize": INT_BITS,
+    "taskID": LONG_BITS,
+}
 
 
-def _long(text: str | None) -> int | ValueError | None:
+def _long(text: str | None, bits: int = LONG_BITS) -> int | ValueError | None:
+    """Bind a Spring `Long`/`Integer` parameter: None when absent, else the number or the error."""
     if text is None or text == "":
         return None
     try:
-        return int(text)
-    except ValueError as exc:
+        return parse_java(text.strip(), bits=bits)
+    except JavaNumberError as exc:
         return exc
 
 
@@ -73,8 +87,8 @@ class JobHistoryApi:
         if self.faults.server_error and "status" in query:
             return spring_error(500, request.url.path)
         numbers: dict[str, int | None] = {}
-        for key in ("startDate", "endDate", "pageNow", "pageSize", "taskID"):
-            value = _long(query.get(key))
+        for key, bits in _NUMBERS.items():
+            value = _long(query.get(key), bits)
             if isinstance(value, ValueError):  # Spring cannot bind the Long parameter
                 return spring_error(400, request.url.path)
             numbers[key] = value

@@ -17,6 +17,7 @@ from typing import Any
 from linkis_harness.core.directive import Directive
 from linkis_harness.core.execid import ExecId
 from linkis_harness.core.jobstate import JobState
+from linkis_harness.errors import InvalidExecId
 from linkis_harness.simulator.clock import Clock
 from linkis_harness.simulator.history import History
 from linkis_harness.simulator.joblog import EngineChunk, FixedChunk, LogScript, stamp
@@ -27,7 +28,13 @@ INIT_SECONDS = 0.05  # Inited → Scheduled (the consumer picking the job up)
 RETRY_SECONDS = 0.1  # time spent in WaitForRetry before the next attempt
 RESULT_ROOT = "hdfs:///tmp/linkis/"
 LOG_ROOT = "hdfs:///tmp/linkis/log"
+ENTRANCE_APP = "linkis-cg-entrance"
 BANNER = "************************************SCRIPT CODE************************************"
+
+
+def _units(text: str) -> int:
+    """Java's `String.length()`: UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def plan_timeline(
@@ -89,7 +96,11 @@ class Job:
 
     @property
     def exec_id(self) -> str:
-        return ExecId.v1(instance=self.instance, short_id=self.short_id).format()
+        try:
+            return ExecId.v1(instance=self.instance, short_id=self.short_id).format()
+        except InvalidExecId:  # Java pads with %03d and never refuses: neither do we
+            app = ENTRANCE_APP
+            return f"exec_id{_units(app):03d}{_units(self.instance):03d}{app}{self.instance}{self.short_id}"
 
     @property
     def engine(self) -> str:
