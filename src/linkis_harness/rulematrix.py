@@ -73,6 +73,14 @@ class Case:
     acts_as: str | None = None  # the session user an accepted case must show
     line: int | None = None  # rule line the case comes from
 
+    def __repr__(self) -> str:
+        # Test reports print parameters: the token only as its fingerprint.
+        token = None if self.token is None else fingerprint(self.token)
+        return (
+            f"Case({self.kind}, token={token}, user={self.user!r}, expect={self.expect}, "
+            f"why={self.why!r})"
+        )
+
     def ident(self, index: int) -> str:
         """Return a stable, secret-free id such as `proxy-07-bob-prefix`."""
         user = "none" if self.user is None else (self.user or "empty")

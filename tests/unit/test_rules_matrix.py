@@ -258,3 +258,11 @@ def test_proxy_rules_is_required() -> None:
     code, _, err = _run("--lint-only")
     assert code == 2
     assert "--proxy-rules" in err
+
+
+def test_case_repr_shows_only_the_fingerprint() -> None:
+    # pytest prints test parameters in failure reports.
+    case = Case("token", "SECRET-TOKEN-123", "bob", "refuse", "not listed")
+    assert "SECRET-TOKEN-123" not in repr(case)
+    assert fingerprint("SECRET-TOKEN-123") in repr(case)
+    assert "SECRET-TOKEN-123" not in repr(Row(case, "id", Observed(401, -1, ""), True))
