@@ -38,7 +38,13 @@ from linkis_harness.safety import (
 )
 from linkis_harness.workloads import load_workloads
 
-__all__ = ["LoadPlan", "parse_duration", "parse_rate", "run_load"]
+__all__ = [
+    "LoadPlan",
+    "parse_duration",
+    "parse_rate",
+    "run_load",
+    "write_workload_file",
+]
 
 SHAPES = ("ramp", "step", "spike")
 CLIENT_MODELS = ("java", "cli")
@@ -252,9 +258,19 @@ def _dry_run(settings: Settings, plan: LoadPlan, out: TextIO) -> int:
 
 def _workload_file(plan: LoadPlan, work: Path) -> Path:
     path = work / "workloads.json"
-    data = [_workload_mapping(w) for w in plan.workloads]
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    _write_workloads(plan.workloads, path)
     return path
+
+
+def _write_workloads(workloads: Sequence[Workload], path: Path) -> None:
+    data = [_workload_mapping(w) for w in workloads]
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def write_workload_file(directory: Path | str | None, path: Path | str) -> None:
+    """Write the JSON workload mix the locustfile reads (for Locust run by hand or on k8s)."""
+    chosen = Path(directory) if directory is not None else None
+    _write_workloads(load_workloads(chosen), Path(path))
 
 
 def _workload_mapping(w: Workload) -> dict[str, Any]:
