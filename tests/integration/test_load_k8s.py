@@ -121,3 +121,8 @@ def test_workload_file_for_k8s_reads_back(tmp_path: Path) -> None:
         {"engineType", "runType", "code", "expect", "weight"} <= set(item)
         for item in data
     )
+    # The locustfile rebuilds each one with the same parser the YAML loader uses.
+    rebuilt = [Workload.from_mapping(item, source="k8s") for item in data]
+    assert {w.name: w.expect_status for w in rebuilt} == {
+        w.name: w.expect_status for w in load_workloads()
+    }
