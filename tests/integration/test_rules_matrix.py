@@ -302,3 +302,28 @@ def test_out_of_the_box_against_the_embedded_simulator() -> None:
     assert code == 0, out + err
     assert "57 cases: 57 held, 0 failed" in out
     assert "matrix against http://127.0.0.1:" in out
+
+
+def test_read_only_judges_proxies_without_submitting_jobs(
+    faithful: RunningSimulator, tmp_path: Path
+) -> None:
+    rules = tmp_path / "proxy.properties"
+    rules.write_text("ETL-PROXY-7f3c9a51=alice,bob\n")  # as the simulator has it
+    report = tmp_path / "report"
+    code, out, err = _rules(
+        "--target",
+        faithful.url,
+        *LOGIN,
+        "--proxy-rules",
+        str(rules),
+        "--read-only",
+        "--report-dir",
+        str(report),
+    )
+    assert code == 0, out + err
+    rows = json.loads((report / "rules.json").read_text())["rows"]
+    accepted = [r for r in rows if r["expected"] == "accept"]
+    assert [r["user"] for r in accepted] == ["alice", "bob"]
+    for row in accepted:
+        assert "job ownership not checked (" in row["detail"]
+        assert " owner '" not in row["detail"]  # no job was submitted

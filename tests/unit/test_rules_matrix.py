@@ -266,3 +266,26 @@ def test_case_repr_shows_only_the_fingerprint() -> None:
     assert "SECRET-TOKEN-123" not in repr(case)
     assert fingerprint("SECRET-TOKEN-123") in repr(case)
     assert "SECRET-TOKEN-123" not in repr(Row(case, "id", Observed(401, -1, ""), True))
+
+
+def test_dry_run_prints_the_first_request_of_every_case_and_sends_nothing() -> None:
+    code, out, err = _run(
+        "--proxy-rules",
+        str(RULES / "proxy.properties"),
+        "--token-rules",
+        str(RULES / "tokens.properties"),
+        "--dry-run",
+    )
+    assert code == 0, err
+    assert "dry run: 57 cases against http://127.0.0.1:9001, nothing sent" in out
+    assert "matrix against" not in out
+    requests = [line for line in out.splitlines() if line.startswith("DRY-RUN ")]
+    assert requests[0] == "DRY-RUN POST http://127.0.0.1:9001/api/rest_j/v1/user/login"
+    assert len(requests) == 1 + 57
+    assert (
+        "DRY-RUN GET http://127.0.0.1:9001/api/rest_j/v1/user/proxy?proxyUser=bob&validationCode=***"
+        in requests
+    )
+    assert "  Token-Code: ***" in out
+    for secret in ("ETL-PROXY-7f3c9a51", "CLI-TOKEN-91ad2e07", "alice123"):
+        assert secret not in out + err
