@@ -39,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from linkis_harness import config as harness_config
 from linkis_harness.client import LinkisClient
 from linkis_harness.config import API_PREFIX, Settings
 from linkis_harness.core.envelope import (
@@ -49,7 +50,7 @@ from linkis_harness.core.envelope import (
     masked_crash,
 )
 from linkis_harness.core.workload import Workload
-from linkis_harness.errors import HarnessError, MalformedEnvelope
+from linkis_harness.errors import ConfigError, HarnessError, MalformedEnvelope
 from linkis_harness.resources import data_dir
 from linkis_harness.safety import RequestGuard, SafetyPolicy
 
@@ -59,7 +60,7 @@ pytestmark = pytest.mark.schema
 _PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {
         "examples": 4,
-        "coverage": False,
+        "coverage": True,
         "mode": "positive",
         "scenarios": 3,
         "steps": 6,
@@ -240,18 +241,36 @@ def _login_ticket(settings: Settings) -> str:
 
 
 class _Session:
-    """What the auth provider needs at call time (set by the `schema_target` fixture)."""
+    """The target and credentials for the auth provider.
+
+    Cases (coverage, examples) may be generated with their auth before any fixture runs, so the
+    settings are also built here from the suite's options (the same loader as conftest).
+    """
 
     settings: Settings | None = None
+
+    @classmethod
+    def current(cls) -> Settings | None:
+        if cls.settings is None:
+            overrides = {
+                name.replace("-", "_"): _option(f"--linkis-{name}", "")
+                for name in ("target", "user", "password", "token-code", "token-user")
+            }
+            try:
+                loaded = harness_config.load(overrides, os.environ)
+            except ConfigError:
+                return None
+            cls.settings = loaded if loaded.target is not None else None
+        return cls.settings
 
 
 class LinkisAuth:
     """Cookie login as the main user (re-login on 401), or the Token-Code/Token-User headers."""
 
-    def get(self, case: Case, ctx: schemathesis.AuthContext) -> dict[str, str]:
-        settings = _Session.settings
+    def get(self, case: Case, ctx: schemathesis.AuthContext) -> dict[str, str] | None:
+        settings = _Session.current()
         if settings is None:
-            return {}
+            return None
         if settings.uses_token:
             return {
                 "Token-Code": str(settings.token_code),
