@@ -10,6 +10,7 @@ where continuation and blank lines go) lives here too, so tests and the simulato
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "EngineLine",
     "engine_line",
     "engine_line_count",
+    "engine_lines",
     "engine_output_size",
     "parse_directive",
 ]
@@ -103,18 +105,28 @@ def engine_line_count(size: int) -> int:
     return low
 
 
-def engine_line(index: int, total: int) -> EngineLine:
-    """Return the `index`-th (0-based) output line of an engine that emits `total` lines.
+def engine_lines(start: int, stop: int, total: int) -> Iterator[EngineLine]:
+    """Yield output lines `start` … `stop - 1` of an engine that emits `total` lines, in O(stop - start).
 
     Line k (1-based) is `linkis-sim line k/N` at ERROR when k%10==0, WARN when k%5==0, else
     INFO; every 7th is followed by an untagged continuation `    at linkis.sim.Frame(k)`, every
     13th by a blank line.
     """
-    k = engine_line_count(index) + 1
-    offset = index - engine_output_size(k - 1)
-    if offset == 0:
-        level = "ERROR" if k % 10 == 0 else "WARN" if k % 5 == 0 else "INFO"
-        return EngineLine(k, level, f"linkis-sim line {k}/{total}")
-    if offset == 1 and k % 7 == 0:
-        return EngineLine(k, None, f"    at linkis.sim.Frame({k})")
-    return EngineLine(k, None, "")
+    k = engine_line_count(start) + 1
+    offset = start - engine_output_size(k - 1)
+    for _ in range(start, stop):
+        if offset == 0:
+            level = "ERROR" if k % 10 == 0 else "WARN" if k % 5 == 0 else "INFO"
+            yield EngineLine(k, level, f"linkis-sim line {k}/{total}")
+        elif offset == 1 and k % 7 == 0:
+            yield EngineLine(k, None, f"    at linkis.sim.Frame({k})")
+        else:
+            yield EngineLine(k, None, "")
+        offset += 1
+        if offset == 1 + (k % 7 == 0) + (k % 13 == 0):
+            k, offset = k + 1, 0
+
+
+def engine_line(index: int, total: int) -> EngineLine:
+    """Return the `index`-th (0-based) output line of an engine that emits `total` lines."""
+    return next(engine_lines(index, index + 1, total))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from linkis_harness.core.directive import engine_line, engine_output_size
+from linkis_harness.core.directive import engine_lines, engine_output_size
 from linkis_harness.core.logs import format_log_line
 
 __all__ = ["EngineChunk", "FixedChunk", "LogScript", "stamp"]
@@ -32,9 +32,6 @@ class FixedChunk:
 
     def visible(self, now: float) -> int:
         return len(self.lines) if now >= self.at else 0
-
-    def line(self, index: int) -> str:
-        return self.lines[index]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +57,22 @@ class EngineChunk:
     def visible(self, now: float) -> int:
         return engine_output_size(self.emitted(now))
 
-    def line(self, index: int) -> str:
-        produced = engine_line(index, self.total)
-        if produced.level is None:
-            return produced.text
+    def lines(self, start: int, stop: int) -> list[str]:
         step = (self.end - self.start) / max(self.total, 1)
-        at = self.start + step * produced.engine_index
-        return stamp(at, produced.level, produced.text)
+        seconds: dict[
+            int, datetime
+        ] = {}  # the rendered stamp only depends on the second
+        out: list[str] = []
+        for produced in engine_lines(start, stop, self.total):
+            if produced.level is None:
+                out.append(produced.text)
+                continue
+            second = int(self.start + step * produced.engine_index)
+            at = seconds.get(second)
+            if at is None:
+                at = seconds[second] = datetime.fromtimestamp(second)
+            out.append(format_log_line(at, produced.level, produced.text))
+        return out
 
 
 Chunk = FixedChunk | EngineChunk
@@ -88,7 +94,8 @@ class LogScript:
         for chunk in self.chunks:
             count = chunk.visible(now)
             lo, hi = max(start - offset, 0), min(end - offset, count)
-            out.extend(chunk.line(i) for i in range(lo, hi))
+            if lo < hi:
+                out.extend(_between(chunk, lo, hi))
             offset += count
             if offset >= end:
                 break
@@ -97,3 +104,9 @@ class LogScript:
     def text_lines(self, now: float) -> Sequence[str]:
         """Every visible line (for `openLog`, which reads the whole file)."""
         return self.lines(0, self.size(now), now)
+
+
+def _between(chunk: Chunk, start: int, stop: int) -> list[str]:
+    if isinstance(chunk, FixedChunk):
+        return list(chunk.lines[start:stop])
+    return chunk.lines(start, stop)
