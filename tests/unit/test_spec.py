@@ -23,6 +23,7 @@ import yaml
 from openapi_spec_validator import validate as validate_spec
 from openapi_spec_validator.validation.validators import OpenAPIV31SpecValidator
 
+from linkis_harness.core.execid import ExecId, ExecIdLayout
 from linkis_harness.resources import data_dir
 
 SPEC_PATH = data_dir("specs") / "linkis.openapi.yaml"
@@ -700,3 +701,13 @@ def test_link_expressions_point_into_the_submit_answer(
             for token in expression.split("#", 1)[1].strip("/").split("/"):
                 node = node[token]
             assert isinstance(node, (str, int)), f"{name}: {expression}"
+
+
+def test_execid_examples_parse_in_both_layouts(spec: dict[str, Any]) -> None:
+    examples = spec["components"]["parameters"]["ExecIdPath"]["examples"]
+    layouts = {ExecId.parse(example["value"]).layout for example in examples.values()}
+    assert layouts == {ExecIdLayout.V1, ExecIdLayout.LEGACY}
+    pattern = re.compile(
+        spec["components"]["parameters"]["ExecIdPath"]["schema"]["pattern"]
+    )
+    assert all(pattern.search(example["value"]) for example in examples.values())
