@@ -26,7 +26,7 @@ __all__ = ["create_app"]
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
-    return spring_error(status, request.url.path)
+    return spring_error(status, request.scope["path"])
 
 
 def create_app(

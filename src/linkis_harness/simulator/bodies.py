@@ -31,7 +31,7 @@ async def read_json_object(
     request: Request, *, limit: int = MAX_BODY
 ) -> dict[str, Any] | Response:
     """Return the body as a JSON object, or the Spring error answer that refuses it."""
-    path = request.url.path
+    path = request.scope["path"]
     if not _is_json(request.headers.get("content-type", "")):
         return spring_error(415, path)
     chunks: list[bytes] = []

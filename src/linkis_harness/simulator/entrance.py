@@ -28,6 +28,7 @@ from linkis_harness.simulator.views import exec_id_of, task_id_of
 
 __all__ = ["EntranceApi"]
 
+_TERMINAL = frozenset(s.value for s in JobState if s.is_terminal)
 KILLED = "Successfully killed the job(成功kill了job)"
 FORCED = "Forced Kill task (强制杀死任务)"
 NO_PROGRESS = (
@@ -101,7 +102,7 @@ class EntranceApi:
 
     def _found(self, request: Request) -> tuple[str, str, Job | None]:
         exec_id = request.path_params["id"]
-        method = f"/api/entrance/{exec_id}/{request.url.path.rsplit('/', 1)[-1]}"
+        method = f"/api/entrance/{exec_id}/{request.scope['path'].rsplit('/', 1)[-1]}"
         return exec_id, method, self.store.lookup(request.scope[SCOPE_SHORT_ID]).job
 
     async def status(self, request: Request) -> Response:
@@ -130,7 +131,7 @@ class EntranceApi:
             return JobState.SCHEDULED.value
         if state == JobState.RUNNING.value:
             memo.seen_running = True
-        if JobState(state).is_terminal:
+        if state in _TERMINAL:
             memo.terminal_polls += 1
             if (
                 self.faults.terminal_flip

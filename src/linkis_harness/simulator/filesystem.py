@@ -124,7 +124,7 @@ class FilesystemApi:
         page_number = _page_number(query.get("page"), 1)
         page_size = _page_number(query.get("pageSize"), 5000)
         if page_number is None or page_size is None:
-            return spring_error(400, request.url.path)
+            return spring_error(400, request.scope["path"])
         page, size = max(page_number, 1), max(page_size, 1)
         first = (page - 1) * size
         rows = [

@@ -54,6 +54,7 @@ class Gateway:
         self.proxy_headers = proxy_headers
         self.max_body = max_body
         self._users = _UserApi(auth, instance)
+        self._routes: dict[str, str] = {}
 
     @property
     def _where(self) -> str:
@@ -95,12 +96,20 @@ class Gateway:
         parts = rest.split("/")
         if len(parts) >= 4 and parts[1] == "entrance" and parts[2] not in _UNROUTED:
             try:
-                scope[SCOPE_SHORT_ID] = route_exec_id(
-                    parts[2], instance=self.instance
-                ).short_id
+                scope[SCOPE_SHORT_ID] = self._route(parts[2])
             except RouteError as exc:
                 return self._routing_error(path, exc.root_cause, exc.stack)
         return None
+
+    def _route(self, exec_id: str) -> str:
+        """Route an execID to the short id the entrance looks up (memoized: polls repeat ids)."""
+        short_id = self._routes.get(exec_id)
+        if short_id is None:
+            short_id = route_exec_id(exec_id, instance=self.instance).short_id
+            if len(self._routes) >= 100_000:
+                self._routes.clear()
+            self._routes[exec_id] = short_id
+        return short_id
 
     def _routing_error(self, path: str, message: str, stack: str) -> Response:
         # GatewayAuthorizationFilter's catch never sets an HTTP status: HTTP 200 (§13).
@@ -115,7 +124,7 @@ class Gateway:
         return name.encode() in raw
 
     def _authenticate(self, request: Request) -> str | Response:
-        path = request.url.path
+        path = request.scope["path"]
         if self._has_header(request, "Token-Code") and self._has_header(
             request, "Token-User"
         ):
@@ -141,7 +150,7 @@ class Gateway:
         )
 
     def _token_user(self, request: Request) -> str | Response:
-        path = request.url.path
+        path = request.scope["path"]
         if not self.auth.tokens_enabled:
             return envelope_response(
                 path, -1, "Gateway未启用token认证，请采用其他认证方式!"
@@ -174,7 +183,7 @@ class Gateway:
             return user
         if self.auth.proxy_allows(code, proxy_user):
             return proxy_user.lower()
-        return envelope_response(request.url.path, 1, "Validation failed")
+        return envelope_response(request.scope["path"], 1, "Validation failed")
 
 
 def _too_long(request: Request, limit: int) -> bool:

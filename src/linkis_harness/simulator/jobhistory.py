@@ -70,7 +70,7 @@ class JobHistoryApi:
         raw = request.path_params["id"]
         task_id = _long(raw)
         if not isinstance(task_id, int):  # Spring cannot bind the Long path variable
-            return spring_error(400, request.url.path)
+            return spring_error(400, request.scope["path"])
         method = f"/api/jobhistory/{raw}/get"
         user: str = request.scope[SCOPE_USER]
         job = self.store.history.get(task_id)
@@ -85,12 +85,12 @@ class JobHistoryApi:
     async def list(self, request: Request) -> Response:
         query = request.query_params
         if self.faults.server_error and "status" in query:
-            return spring_error(500, request.url.path)
+            return spring_error(500, request.scope["path"])
         numbers: dict[str, int | None] = {}
         for key, bits in _NUMBERS.items():
             value = _long(query.get(key), bits)
             if isinstance(value, ValueError):  # Spring cannot bind the Long parameter
-                return spring_error(400, request.url.path)
+                return spring_error(400, request.scope["path"])
             numbers[key] = value
         now = self.store.now()
         start = (numbers["startDate"] or 0) / 1000
