@@ -10,6 +10,7 @@ missing parameters refused. `LINKIS_PROXY_MODE=headers` uses the documented `Pro
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,19 +77,25 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 _REDACTOR = pytest.StashKey[Redactor]()
 
 
+@pytest.fixture(scope="module")
+def rules_runner(settings: harness_config.Settings) -> Iterator[MatrixRunner]:
+    """One runner (one connection pool) for every row; each row still gets its own session."""
+    mode = os.environ.get("LINKIS_PROXY_MODE", "login")
+    with MatrixRunner(
+        settings, proxy_mode="headers" if mode == "headers" else "login"
+    ) as runner:
+        yield runner
+
+
 def test_rule_case(
     rules_case: tuple[int, Case] | None,
-    settings: harness_config.Settings,
+    rules_runner: MatrixRunner,
     pytestconfig: pytest.Config,
 ) -> None:
     if rules_case is None:
         pytest.skip(_NO_RULES)
     index, case = rules_case
-    mode = os.environ.get("LINKIS_PROXY_MODE", "login")
-    runner = MatrixRunner(
-        settings, proxy_mode="headers" if mode == "headers" else "login"
-    )
-    row = runner.run_case(case, index=index)
+    row = rules_runner.run_case(case, index=index)
     if not row.held:
         redact = pytestconfig.stash[_REDACTOR]
         raise ContractViolation(

@@ -15,7 +15,10 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 from typing import Any, Literal
+
+import httpx
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.config import Settings
@@ -327,6 +330,30 @@ _SUBMIT_BODY: dict[str, Any] = {
 _UNCHECKED = "<not checked>"
 
 
+class _NoCookies(DefaultCookiePolicy):
+    """A cookie policy that stores nothing: each LinkisClient sends its ticket explicitly."""
+
+    def set_ok(self, cookie: Cookie, request: Any) -> bool:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Judgement:
+    """What a case showed: `reason` is empty when the gateway held the rule."""
+
+    observed: Observed
+    curl: str
+    reason: str = ""
+
+
+def _judge(answer: Answer, detail: str = "", reason: str = "") -> _Judgement:
+    return _Judgement(_observed(answer, detail), answer.curl(), reason)
+
+
+def _got(answer: Answer) -> str:
+    return f"HTTP {answer.http_status} status {answer.status}"
+
+
 class MatrixRunner:
     """Ask a gateway the cases: one fresh client (and session) per case."""
 
@@ -340,9 +367,62 @@ class MatrixRunner:
         self.settings = settings
         self.proxy_mode = proxy_mode
         self.guard = guard
+        # One connection pool for every case (an httpx.Client costs tens of ms to build); its
+        # jar keeps no cookie, so no session leaks from one case into the next.
+        self._http = httpx.Client(
+            timeout=settings.timeout,
+            verify=not settings.insecure,
+            follow_redirects=False,
+            cookies=CookieJar(policy=_NoCookies()),
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> MatrixRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def login_user(self) -> str | None:
+        """The configured user proxy cases log in as first (None: no password login)."""
+        if self.settings.user and self.settings.password:
+            return self.settings.user
+        return None
 
     def _client(self, on_dry_run: Callable[[str], None] | None = None) -> LinkisClient:
-        return LinkisClient(self.settings, guard=self.guard, on_dry_run=on_dry_run)
+        return LinkisClient(
+            self.settings, http=self._http, guard=self.guard, on_dry_run=on_dry_run
+        )
+
+    def run(self, cases: Sequence[Case]) -> list[Row]:
+        """Run every case in order (raises `TargetError` when the gateway cannot be used)."""
+        return [self.run_case(case, index=i + 1) for i, case in enumerate(cases)]
+
+    def run_case(self, case: Case, *, index: int = 0) -> Row:
+        """Ask the gateway one case and judge the answer."""
+        with self._client() as client:
+            if case.kind == "token":
+                judgement = self._token(client, case)
+            else:
+                if self.login_user is not None:
+                    client.login()
+                if self.proxy_mode == "headers":
+                    judgement = self._proxy_headers(client, case)
+                else:
+                    judgement = self._proxy_login(client, case)
+        held = not judgement.reason
+        return Row(
+            case,
+            case.ident(index),
+            judgement.observed,
+            held,
+            judgement.reason,
+            judgement.curl,
+        )
 
     def describe(self, cases: Sequence[Case]) -> list[str]:
         """Return the requests a run would send first for each case (`--dry-run`; needs a dry-run guard)."""
@@ -383,87 +463,89 @@ class MatrixRunner:
         params = {"proxyUser": case.user, "validationCode": case.token}
         return client.request("GET", "/user/proxy", params=params)
 
-    @property
-    def login_user(self) -> str | None:
-        """The configured user proxy cases log in as first (None: no password login)."""
-        if self.settings.user and self.settings.password:
-            return self.settings.user
-        return None
-
-    def run(self, cases: Sequence[Case]) -> list[Row]:
-        """Run every case in order (raises `TargetError` when the gateway cannot be used)."""
-        return [self.run_case(case, index=i + 1) for i, case in enumerate(cases)]
-
-    def run_case(self, case: Case, *, index: int = 0) -> Row:
-        """Ask the gateway one case and judge the answer."""
-        ident = case.ident(index)
-        with self._client() as client:
-            if case.kind == "token":
-                return self._token(client, case, ident)
-            if self.login_user is not None:
-                client.login()
-            if self.proxy_mode == "headers":
-                return self._proxy_headers(client, case, ident)
-            return self._proxy_login(client, case, ident)
-
     # -- token --------------------------------------------------------------------------------
 
-    def _token(self, client: LinkisClient, case: Case, ident: str) -> Row:
+    def _token(self, client: LinkisClient, case: Case) -> _Judgement:
+        """Token-Code + Token-User: listed users HTTP 200 status 0, others HTTP 401 status -1."""
         answer = self._first_request(client, case)
-        observed = _observed(answer)
-        curl = answer.curl()
         if case.expect == "accept":
             if answer.status == 0 and answer.http_status == 200:
-                return Row(case, ident, observed, True, curl=curl)
-            return Row(
-                case,
-                ident,
-                observed,
-                False,
-                f"a listed user was refused (expected HTTP 200 status 0, got HTTP {answer.http_status} status {answer.status})",
-                curl,
+                return _judge(answer)
+            return _judge(
+                answer,
+                reason=f"a listed user was refused (expected HTTP 200 status 0, got {_got(answer)})",
             )
         if answer.status == -1 and answer.http_status == 401:
-            return Row(case, ident, observed, True, curl=curl)
+            return _judge(answer)
         if answer.status == 0:
-            return Row(
-                case,
-                ident,
-                observed,
-                False,
-                f"the gateway let {case.user!r} use a token not granted to it",
-                curl,
+            return _judge(
+                answer,
+                reason=f"the gateway let {case.user!r} use a token not granted to it",
             )
-        return Row(
-            case,
-            ident,
-            observed,
-            False,
-            f"refused, but with HTTP {answer.http_status} status {answer.status} (expected HTTP 401 status -1)",
-            curl,
+        return _judge(
+            answer,
+            reason=f"refused, but with {_got(answer)} (expected HTTP 401 status -1)",
         )
 
     # -- proxy through /user/proxy --------------------------------------------------------------
 
-    def _proxy_login(self, client: LinkisClient, case: Case, ident: str) -> Row:
+    def _proxy_login(self, client: LinkisClient, case: Case) -> _Judgement:
+        """`/user/proxy`: accepted users become the session user and own what it submits."""
         answer = self._first_request(client, case)
-        curl = answer.curl()
-        if case.expect == "accept":
-            if answer.status != 0:
-                return Row(
-                    case,
-                    ident,
-                    _observed(answer),
-                    False,
-                    f"a listed user was refused (expected status 0, got HTTP {answer.http_status} status {answer.status})",
-                    curl,
-                )
-            return self._check_acting(client, case, ident, answer, curl)
-        return self._check_refused(client, case, ident, answer, curl)
+        if case.expect == "refuse":
+            return self._check_refused(client, case, answer)
+        if answer.status != 0:
+            return _judge(
+                answer,
+                reason=f"a listed user was refused (expected status 0, got {_got(answer)})",
+            )
+        info = client.user_info()
+        session = _acting_user(info) if info.status == 0 else None
+        if session != case.acts_as:
+            return _Judgement(
+                _observed(answer, f"then acting as {session!r}"),
+                info.curl(),
+                f"accepted, but the session acts as {session!r}, not {case.acts_as!r}",
+            )
+        owner, evidence = self._job_owner(client, {})
+        detail = f"acting as {session!r}; {evidence}"
+        if owner in (_UNCHECKED, case.acts_as):
+            return _judge(answer, detail)
+        return _judge(
+            answer,
+            detail,
+            f"accepted, but a job submitted through the session is owned by {owner!r}, not {case.acts_as!r}",
+        )
+
+    def _check_refused(
+        self, client: LinkisClient, case: Case, answer: Answer
+    ) -> _Judgement:
+        """Judge a refusal: not status 0, and the session still acts as the login user."""
+        login = self.login_user
+        if answer.status == 0:
+            return _judge(
+                answer,
+                f"proxyUser {answer.data.get('proxyUser')!r}",
+                f"the gateway accepted proxyUser {case.user!r} ({case.why}) for a token that does not allow it",
+            )
+        if answer.envelope is None and answer.http_status < 400:
+            return _judge(
+                answer,
+                reason=f"not a refusal: HTTP {answer.http_status} without a Linkis envelope",
+            )
+        info = client.user_info()
+        session = _acting_user(info) if info.status == 0 else None
+        if session != login:
+            return _Judgement(
+                _observed(answer, f"then acting as {session!r}"),
+                info.curl(),
+                f"refused, but the session now acts as {session!r} instead of {login!r}",
+            )
+        return _judge(answer)
 
     # -- proxy through Proxy-User / Validation-Code headers ---------------------------------------
 
-    def _proxy_headers(self, client: LinkisClient, case: Case, ident: str) -> Row:
+    def _proxy_headers(self, client: LinkisClient, case: Case) -> _Judgement:
         """Judge a case through `Proxy-User` + `Validation-Code` on an ordinary endpoint.
 
         A gateway applies such headers after authentication, so `/user/*` never sees them;
@@ -471,92 +553,39 @@ class MatrixRunner:
         """
         headers = _proxy_headers(case)
         answer = self._first_request(client, case)
-        curl = answer.curl()
-        if case.expect == "refuse" and answer.status != 0:
-            return Row(case, ident, _observed(answer), True, curl=curl)
         if case.expect == "accept":
             if answer.status != 0:
-                return Row(
-                    case,
-                    ident,
-                    _observed(answer),
-                    False,
-                    f"a listed user was refused (expected status 0, got HTTP {answer.http_status} status {answer.status})",
-                    curl,
+                return _judge(
+                    answer,
+                    reason=f"a listed user was refused (expected status 0, got {_got(answer)})",
                 )
             owner, evidence = self._job_owner(client, headers)
-            observed = _observed(answer, evidence)
             if owner in (_UNCHECKED, case.acts_as):
-                return Row(case, ident, observed, True, curl=curl)
-            return Row(
-                case,
-                ident,
-                observed,
-                False,
+                return _judge(answer, evidence)
+            return _judge(
+                answer,
+                evidence,
                 f"accepted, but a job submitted with the headers is owned by {owner!r}, not {case.acts_as!r}",
-                curl,
             )
+        if answer.status != 0:
+            return _judge(answer)
         if case.user is not None and case.token is not None:
             # A gateway that implements the headers must refuse; one that ignores them is not
             # enforcing the rule either (the run asked for --proxy-mode headers).
-            return Row(
-                case,
-                ident,
-                _observed(answer),
-                False,
-                f"status 0 for Proxy-User {case.user!r} ({case.why}): the gateway honoured or ignored "
-                "headers it must refuse",
-                curl,
+            return _judge(
+                answer,
+                reason=f"status 0 for Proxy-User {case.user!r} ({case.why}): the gateway honoured "
+                "or ignored headers it must refuse",
             )
         # A header missing: ignoring the other one is fine, acting on it is not.
         owner, evidence = self._job_owner(client, headers)
-        login = self.login_user
-        observed = _observed(answer, evidence)
-        if owner in (_UNCHECKED, login):
-            return Row(case, ident, observed, True, curl=curl)
-        return Row(
-            case,
-            ident,
-            observed,
-            False,
-            f"with {case.why} the request acted as {owner!r}, not the login user {login!r}",
-            curl,
+        if owner in (_UNCHECKED, self.login_user):
+            return _judge(answer, evidence)
+        return _judge(
+            answer,
+            evidence,
+            f"with {case.why} the request acted as {owner!r}, not the login user {self.login_user!r}",
         )
-
-    # -- shared judgements ------------------------------------------------------------------------
-
-    def _check_acting(
-        self,
-        client: LinkisClient,
-        case: Case,
-        ident: str,
-        answer: Answer,
-        curl: str,
-    ) -> Row:
-        """Judge an accepted proxy: the session must act as the user and own what it submits."""
-        info = client.user_info()
-        session = _acting_user(info) if info.status == 0 else None
-        if session != case.acts_as:
-            return Row(
-                case,
-                ident,
-                _observed(answer, f"then acting as {session!r}"),
-                False,
-                f"accepted, but the session acts as {session!r}, not {case.acts_as!r}",
-                info.curl(),
-            )
-        owner, evidence = self._job_owner(client, {})
-        detail = f"acting as {session!r}; {evidence}"
-        if owner is not _UNCHECKED and owner != case.acts_as:
-            return Row(
-                case,
-                ident,
-                _observed(answer, detail),
-                False,
-                f"accepted, but a job submitted through the session is owned by {owner!r}, not {case.acts_as!r}",
-                curl,
-            )
-        return Row(case, ident, _observed(answer, detail), True, curl=curl)
 
     def _job_owner(
         self, client: LinkisClient, headers: dict[str, str]
@@ -574,60 +603,15 @@ class MatrixRunner:
             return _UNCHECKED, f"job ownership not checked ({exc.skip_reason})"
         task_id = submitted.data.get("taskID")
         if submitted.status != 0 or task_id is None:
-            return None, (
-                f"submit refused: HTTP {submitted.http_status} status {submitted.status} {submitted.message!r}"
-            )
+            return None, f"submit refused: {_got(submitted)} {submitted.message!r}"
         history = client.request("GET", f"/jobhistory/{task_id}/get", headers=headers)
         task = history.data.get("task")
         if history.status != 0 or not isinstance(task, dict):
-            return None, (
-                f"job {task_id}: history answered HTTP {history.http_status} status {history.status}"
-            )
+            return None, f"job {task_id}: history answered {_got(history)}"
         owner = task.get("executeUser")
         return (owner if isinstance(owner, str) else None), (
             f"job {task_id} owner {owner!r}"
         )
-
-    def _check_refused(
-        self,
-        client: LinkisClient,
-        case: Case,
-        ident: str,
-        answer: Answer,
-        curl: str,
-    ) -> Row:
-        """Judge a refused proxy: not status 0, and the session still acts as the login user."""
-        login = self.login_user
-        if answer.status == 0:
-            return Row(
-                case,
-                ident,
-                _observed(answer, f"proxyUser {answer.data.get('proxyUser')!r}"),
-                False,
-                f"the gateway accepted proxyUser {case.user!r} ({case.why}) for a token that does not allow it",
-                curl,
-            )
-        if answer.envelope is None and answer.http_status < 400:
-            return Row(
-                case,
-                ident,
-                _observed(answer),
-                False,
-                f"not a refusal: HTTP {answer.http_status} without a Linkis envelope",
-                curl,
-            )
-        info = client.user_info()
-        session = _acting_user(info) if info.status == 0 else None
-        if session != login:
-            return Row(
-                case,
-                ident,
-                _observed(answer, f"then acting as {session!r}"),
-                False,
-                f"refused, but the session now acts as {session!r} instead of {login!r}",
-                info.curl(),
-            )
-        return Row(case, ident, _observed(answer), True, curl=curl)
 
 
 def check_reachable(settings: Settings, *, guard: RequestGuard | None = None) -> None:

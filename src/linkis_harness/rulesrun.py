@@ -301,8 +301,8 @@ def run_rules(
                     known_users=known,
                     proxy_mode=proxy_mode,
                 )
-                runner = MatrixRunner(live, proxy_mode=proxy_mode, guard=guard)
-                rows = runner.run(cases)
+                with MatrixRunner(live, proxy_mode=proxy_mode, guard=guard) as runner:
+                    rows = runner.run(cases)
         except HarnessError as exc:
             err.write(f"error: {redact(str(exc))}\n")
             return ExitCode.NOT_RUN
@@ -337,8 +337,8 @@ def _dry_run(
         known_users=tuple(dict.fromkeys(known)),
         proxy_mode=proxy_mode,
     )
-    runner = MatrixRunner(settings, proxy_mode=proxy_mode, guard=guard)
-    texts = runner.describe(cases)
+    with MatrixRunner(settings, proxy_mode=proxy_mode, guard=guard) as runner:
+        texts = runner.describe(cases)
     out.write(
         f"\ndry run: {len(cases)} cases against {settings.target}, nothing sent\n"
     )
