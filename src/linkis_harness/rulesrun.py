@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from linkis_harness.config import Settings
 from linkis_harness.core.rules import (
+    ADMIN_USER,
     Finding,
     RuleKind,
     RuleSet,
@@ -88,11 +89,21 @@ def _read(path: Path, kind: RuleKind) -> _RuleFile:
     return _RuleFile(path, kind, text)
 
 
-def _lint(files: Sequence[_RuleFile]) -> list[Finding]:
+def _lint(files: Sequence[_RuleFile], known_users: Sequence[str]) -> list[Finding]:
     findings: list[Finding] = []
     for f in files:
-        findings += lint_rules(f.text, kind=f.kind, source=str(f.path))
+        findings += lint_rules(
+            f.text, kind=f.kind, source=str(f.path), known_users=known_users
+        )
     return findings
+
+
+def _known_users(settings: Settings) -> tuple[str, ...]:
+    """Users the lint knows exist: the admin, the configured ones, the simulator's when embedded."""
+    users = [ADMIN_USER, settings.user, settings.peer_user, settings.token_user]
+    if settings.target is None:
+        users += SIM_USERS
+    return tuple(dict.fromkeys(u for u in users if u))
 
 
 def _parse(f: _RuleFile | None) -> RuleSet | None:
@@ -267,7 +278,7 @@ def run_rules(
     except ConfigError as exc:
         err.write(f"error: {exc}\n")
         return ExitCode.NOT_RUN
-    findings = _lint(files)
+    findings = _lint(files, _known_users(settings))
     syntax = [f for f in findings if f.code == "syntax"]
     proxy_set = token_set = None
     if not syntax:

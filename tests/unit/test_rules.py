@@ -360,3 +360,17 @@ def test_lint_never_raises_on_arbitrary_text(text: str) -> None:
     for finding in lint_rules(text, kind="proxy"):
         assert finding.line >= 1
         assert finding.severity in (Severity.ERROR, Severity.WARNING)
+
+
+def test_lint_key_is_a_known_user_not_listed_in_the_file() -> None:
+    # The admin `hadoop` is known by default; other accounts come from the caller.
+    assert [f.code for f in lint_rules("hadoop=alice\n", kind="proxy")] == [
+        "key-is-user"
+    ]
+    assert lint_rules("hadoop=alice\n", kind="proxy", known_users=()) == []
+    findings = lint_rules("carol=alice\n", kind="proxy", known_users=("carol",))
+    assert [str(f) for f in findings] == [
+        "proxy.properties:1: error [key-is-user] key 'carol' is also a user name: "
+        "proxy.properties doubles as a login map, so a login as 'carol' becomes 'alice' "
+        "(API-FACTS §2.4)"
+    ]

@@ -18,7 +18,7 @@ empty key or an unescaped space inside a key is a syntax error.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -26,6 +26,7 @@ from typing import Literal
 from linkis_harness.errors import RulesSyntaxError
 
 __all__ = [
+    "ADMIN_USER",
     "DEFAULT_TOKENS",
     "Finding",
     "Rule",
@@ -54,6 +55,7 @@ DEFAULT_TOKENS = (
     "LINKIS_CLI_TEST",
 )
 _DEFAULT_FOLDED = frozenset(t.casefold() for t in DEFAULT_TOKENS)
+ADMIN_USER = "hadoop"  # wds.linkis.admin.user default (API-FACTS §2.2)
 
 _EXPECTED = {"proxy": "token=user[,user]", "token": "TOKEN=user[,user]"}
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
@@ -453,9 +455,17 @@ def _lint_users(rule: Rule, finding: _FindingMaker) -> Iterator[Finding]:
 
 
 def lint_rules(
-    rules: RuleSet | str, *, kind: RuleKind, source: str | None = None
+    rules: RuleSet | str,
+    *,
+    kind: RuleKind,
+    source: str | None = None,
+    known_users: Iterable[str] = (ADMIN_USER,),
 ) -> list[Finding]:
-    """Lint rule text (every syntax error is reported) or a parsed RuleSet; sorted by line."""
+    """Lint rule text (every syntax error is reported) or a parsed RuleSet; sorted by line.
+
+    A key is reported as a user name when some rule of the file lists it or it is one of
+    `known_users` (default: the Linkis admin `hadoop`).
+    """
     if isinstance(rules, str):
         name = source or f"{kind}.properties"
         parsed: list[Rule] = []
@@ -473,7 +483,7 @@ def lint_rules(
         name = source or rules.source
         findings = []
     findings.extend(_lint_duplicates(ruleset, name))
-    user_names = _users_of_file(ruleset)
+    user_names = _users_of_file(ruleset) | set(known_users)
     for rule in ruleset.rules:
         findings.extend(_lint_rule(rule, source=name, kind=kind, user_names=user_names))
     return sorted(findings, key=lambda f: (f.line, f.code))
