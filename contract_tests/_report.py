@@ -324,6 +324,7 @@ class _ReportPlugin:
         self.quirks = quirks
         self.recorder = _Recorder()
         self.marks: dict[str, int] = {}
+        self.setup_seconds: dict[str, float] = {}
         self._lock = threading.Lock()
 
     @pytest.hookimpl
@@ -375,6 +376,18 @@ class _ReportPlugin:
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # The call's outcome, or a setup that skipped/failed, or a teardown that failed.
+        if report.when == "setup" and report.passed:
+            self.setup_seconds[report.nodeid] = report.duration
+        elif report.when == "teardown" and report.passed and report.duration >= 0.01:
+            # Module/session fixtures end here (jobs killed, cassettes written): time spent.
+            family = _family_of_report(report)
+            self._write(
+                {
+                    "event": "teardown",
+                    "family": family,
+                    "duration": round(report.duration, 3),
+                }
+            )
         if report.when == "call" or not report.passed:
             self._emit(report)
 
@@ -384,17 +397,17 @@ class _ReportPlugin:
             outcome = "accepted" if "accepted quirk" in report.wasxfail else "xfailed"
         elif report.failed and report.when != "call":
             outcome = "error"
-        family = next(
-            (v for k, v in report.user_properties if k == "linkis_family"),
-            None,
-        ) or _family_from_nodeid(report.nodeid, report.keywords)
+        family = _family_of_report(report)
+        setup = (
+            self.setup_seconds.pop(report.nodeid, 0.0) if report.when == "call" else 0.0
+        )
         event: dict[str, Any] = {
             "event": "result",
             "nodeid": report.nodeid,
             "family": family,
             "outcome": outcome,
             "when": report.when,
-            "duration": round(report.duration, 3),
+            "duration": round(setup + report.duration, 3),
         }
         finding = next(
             (v for k, v in report.user_properties if k == "linkis_finding"), None
@@ -440,6 +453,13 @@ class _ReportPlugin:
         line = json.dumps(event, ensure_ascii=False, default=str)
         with self._lock, self.events_path.open("a", encoding="utf-8") as fh:
             fh.write(scrub(line) + "\n")
+
+
+def _family_of_report(report: pytest.TestReport) -> str:
+    family = next((v for k, v in report.user_properties if k == "linkis_family"), None)
+    return (
+        str(family) if family else _family_from_nodeid(report.nodeid, report.keywords)
+    )
 
 
 def _family_from_nodeid(nodeid: str, keywords: Any) -> str:

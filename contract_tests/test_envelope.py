@@ -10,12 +10,11 @@ the framework's own error body (§1.1), never a 5xx.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _lifecycle import JobTracker, SubmittedJob, violation
-from _protocol import assert_envelope, end_job, pick_workload, submit, wait_for
+from _lifecycle import FinishedJob, SubmittedJob, violation
+from _protocol import assert_envelope, pick_workload
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.core.envelope import is_framework_error
@@ -28,18 +27,15 @@ pytestmark = pytest.mark.envelope
 
 @pytest.fixture(scope="module")
 def done_job(
-    client: LinkisClient, tracker: JobTracker, workloads: list[Workload]
-) -> Iterator[SubmittedJob]:
-    """A short job of the profile, submitted and polled to its end."""
+    finished_jobs: dict[str, FinishedJob], workloads: list[Workload]
+) -> SubmittedJob:
+    """A short job of the profile that ran to its end (shared with the lifecycle families)."""
     workload = pick_workload(workloads, running=False)
-    if workload is None:
+    if workload is None or workload.name not in finished_jobs:
         pytest.skip("no workload that succeeds in this profile")
-    job = submit(tracker, client, workload, check="envelope")
-    assert job.exec_id is not None
-    wait_for(client, job.exec_id, (), within=workload.within, interval=0.2)
-    tracker.ended(job)
-    yield job
-    end_job(tracker, job)
+    job = finished_jobs[workload.name].job
+    job.require("envelope")
+    return job
 
 
 def test_submit_answer_is_an_envelope(done_job: SubmittedJob) -> None:

@@ -60,7 +60,7 @@ pytestmark = pytest.mark.schema
 _PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {
         "examples": 4,
-        "coverage": True,
+        "coverage": False,
         "mode": "positive",
         "scenarios": 3,
         "steps": 6,

@@ -482,6 +482,8 @@ def _drain(
                 out.write(f"{parsed.collected} checks collected\n")
         if parsed.pytest_exit is not None:
             results.pytest_exit = parsed.pytest_exit
+        for family, seconds in parsed.teardown.items():
+            results.teardown[family] = results.teardown.get(family, 0.0) + seconds
     return rest
 
 

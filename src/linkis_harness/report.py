@@ -90,6 +90,7 @@ class RunResults:
     """Everything the plugin reported, in arrival order."""
 
     outcomes: list[Outcome] = field(default_factory=list)
+    teardown: dict[str, float] = field(default_factory=dict)
     collected: int | None = None
     pytest_exit: int | None = None
 
@@ -98,6 +99,11 @@ class RunResults:
         kind = event.get("event")
         if kind == "collected":
             self.collected = int(event.get("total", 0))
+        elif kind == "teardown":
+            family = str(event.get("family", ""))
+            self.teardown[family] = self.teardown.get(family, 0.0) + float(
+                event.get("duration", 0.0)
+            )
         elif kind == "finish":
             self.pytest_exit = int(event.get("exitstatus", 0))
         elif kind == "result":
@@ -120,8 +126,8 @@ class RunResults:
         return dict(sorted(table.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
 
     def durations(self) -> dict[str, float]:
-        """Seconds spent per family (sum of the tests' call durations)."""
-        spent: dict[str, float] = {}
+        """Seconds spent per family: its tests' setup and call, and its fixtures' teardown."""
+        spent: dict[str, float] = dict(self.teardown)
         for outcome in self.outcomes:
             spent[outcome.family] = spent.get(outcome.family, 0.0) + outcome.duration
         return spent
