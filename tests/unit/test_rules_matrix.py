@@ -1,4 +1,4 @@
-"""rulematrix.derive_cases, fingerprints and redaction; `rules --lint-only` exit codes."""
+"""core/rulecases (cases, fingerprints, redaction), the table, and `rules` without a target."""
 
 from __future__ import annotations
 
@@ -8,18 +8,17 @@ from pathlib import Path
 import pytest
 
 from linkis_harness.cli import run
-from linkis_harness.core.rules import parse_rules
-from linkis_harness.resources import data_dir
-from linkis_harness.rulematrix import (
+from linkis_harness.core.rulecases import (
     ANY_USER,
     UNKNOWN_TOKEN,
     Case,
-    Observed,
     Redactor,
-    Row,
     derive_cases,
     fingerprint,
 )
+from linkis_harness.core.rules import parse_rules
+from linkis_harness.resources import data_dir
+from linkis_harness.rulematrix import Observed, Row
 from linkis_harness.rulesrun import format_table
 
 RULES = data_dir("fixtures") / "rules"
