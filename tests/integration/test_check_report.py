@@ -1,0 +1,280 @@
+"""The check runner's offline parts: events → table, failure rendering, pytest argv/env, quirks."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from linkis_harness import checkrun, report
+from linkis_harness.config import Settings
+from linkis_harness.resources import data_dir
+from linkis_harness.safety import SafetyPolicy
+
+
+def _load_plugin() -> ModuleType:
+    """The report plugin lives with the suite (loaded by pytest with `-p _report`), not in the package."""
+    spec = importlib.util.spec_from_file_location(
+        "linkis_contract_report", data_dir("contract_tests") / "_report.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = (
+        module  # dataclasses look their module up while it executes
+    )
+    spec.loader.exec_module(module)
+    return module
+
+
+_report = _load_plugin()
+
+EVENTS = [
+    {"event": "start"},
+    {"event": "collected", "total": 4, "families": {"envelope": 2, "log": 2}},
+    {
+        "event": "result",
+        "nodeid": "test_envelope.py::test_a",
+        "family": "envelope",
+        "outcome": "passed",
+        "duration": 0.5,
+    },
+    {
+        "event": "result",
+        "nodeid": "test_envelope.py::test_b",
+        "family": "envelope",
+        "outcome": "failed",
+        "duration": 0.25,
+        "violation": {
+            "check": "envelope",
+            "title": "envelope key 'message' missing",
+            "detail": "keys: ['data']",
+            "operation": "GET /entrance/{id}/status",
+            "exec_id": None,
+        },
+        "message": "boom",
+        "reproducer": {
+            "curl": "curl -X GET http://sim/api/rest_j/v1/entrance/x/status",
+            "response": "HTTP 200 (application/json)\n{}",
+        },
+    },
+    {
+        "event": "result",
+        "nodeid": "test_log.py::test_c",
+        "family": "log",
+        "outcome": "accepted",
+        "duration": 1.0,
+        "reason": "accepted quirk (q.yaml#1): known",
+    },
+    {"event": "teardown", "family": "log", "duration": 2.0},
+    {
+        "event": "result",
+        "nodeid": "test_log.py::test_d",
+        "family": "log",
+        "outcome": "skipped",
+        "duration": 0.0,
+        "reason": "no peer",
+    },
+    '{"event": "result", "nodeid": "torn',
+]
+
+
+def _results() -> report.RunResults:
+    lines = [e if isinstance(e, str) else json.dumps(e) for e in EVENTS]
+    return report.parse_events(lines)
+
+
+def test_counts_per_family_in_table_order() -> None:
+    results = _results()
+    assert results.collected == 4
+    assert results.counts() == {
+        "envelope": {"passed": 1, "failed": 1, "accepted": 0, "skipped": 0},
+        "log": {"passed": 0, "failed": 0, "accepted": 1, "skipped": 1},
+    }
+    assert results.durations() == {"envelope": 0.75, "log": 3.0}
+    assert [o.nodeid for o in results.failures] == ["test_envelope.py::test_b"]
+
+
+def test_summary_shows_rule_request_response_and_table() -> None:
+    out = io.StringIO()
+    report.render_summary(_results(), out, wall=3.5)
+    text = out.getvalue()
+    assert (
+        "broke:    [envelope] envelope key 'message' missing (GET /entrance/{id}/status)"
+        in text
+    )
+    assert "request:  curl -X GET http://sim/api/rest_j/v1/entrance/x/status" in text
+    assert "response: HTTP 200 (application/json)" in text
+    assert "accepted quirk (q.yaml#1): known" in text
+    assert "VIOLATIONS FOUND: 1 passed, 1 failed, 1 accepted, 1 skipped in 3.5s" in text
+
+
+def test_quiet_summary_keeps_one_line_per_failure() -> None:
+    out = io.StringIO()
+    report.render_summary(_results(), out, quiet=True)
+    assert "request:" not in out.getvalue()
+    assert "broke:" in out.getvalue()
+
+
+def _run(tmp_path: Path, **changes: object) -> checkrun._Run:
+    values: dict[str, object] = {
+        "settings": Settings(
+            target="http://gw:9001",
+            user="alice",
+            password="s3cret-pw",
+            peer_user="bob",
+            peer_password="peer-pw",
+        ),
+        "profile": "smoke",
+        "markers": "log or kill",
+        "seed": 7,
+        "workloads": None,
+        "proxy_rules": None,
+        "token_rules": tmp_path / "tokens.properties",
+        "quirks": (tmp_path / "q.yaml",),
+        "junit_xml": None,
+        "report_dir": None,
+        "policy": SafetyPolicy(max_jobs=3),
+    }
+    values.update(changes)
+    return checkrun._Run(**values)  # type: ignore[arg-type]
+
+
+def test_pytest_command_carries_options_but_no_secret(tmp_path: Path) -> None:
+    run = _run(tmp_path)
+    argv = checkrun.pytest_command(
+        run, events=tmp_path / "e.jsonl", cassette=None, junit=tmp_path / "j.xml"
+    )
+    joined = " ".join(argv)
+    assert "s3cret-pw" not in joined
+    assert "peer-pw" not in joined
+    for expected in (
+        "--linkis-target http://gw:9001",
+        "--linkis-user alice",
+        "--linkis-peer-user bob",
+        "-m log or kill",
+        "--linkis-seed 7",
+        "--hypothesis-seed 7",
+        "-p _report",
+        "-p no:locust",
+    ):
+        assert expected in joined
+    assert argv[argv.index("--linkis-quirks") + 1] == str(tmp_path / "q.yaml")
+
+
+def test_environment_has_secrets_and_policy_not_foreign_linkis_values(
+    tmp_path: Path,
+) -> None:
+    run = _run(tmp_path)
+    env = checkrun.pytest_environment(
+        run.settings,
+        run.policy,
+        {
+            "LINKIS_TARGET": "http://other",
+            "PATH": "/bin",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        },
+    )
+    assert env["LINKIS_PASSWORD"] == "s3cret-pw"
+    assert env["LINKIS_PEER_PASSWORD"] == "peer-pw"
+    assert env["LINKIS_MAX_JOBS"] == "3"
+    assert "LINKIS_TARGET" not in env
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["PATH"] == "/bin"
+    assert env["PYTHONPATH"].split(":")[0] == str(data_dir("contract_tests"))
+
+
+def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = checkrun.run_check(
+        Settings(target="http://gw:9001"), profile="smoke", out=out, err=err
+    )
+    assert code == 2
+    assert err.getvalue().startswith("error: no credentials for the target")
+    err = io.StringIO()
+    code = checkrun.run_check(
+        Settings(target="http://gw:9001", user="a", password="b"),
+        token_rules=tmp_path / "missing.properties",
+        out=out,
+        err=err,
+    )
+    assert code == 2
+    assert (
+        err.getvalue()
+        == f"error: --token-rules: no such file: {tmp_path / 'missing.properties'}\n"
+    )
+
+
+def test_dry_run_sends_nothing_and_hides_the_password(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = checkrun.run_check(
+        Settings(target="http://127.0.0.1:9", user="alice", password="s3cret-pw"),
+        profile="smoke",
+        policy=SafetyPolicy(dry_run=True, max_jobs=1),
+        out=out,
+        err=err,
+    )
+    assert code == 0, err.getvalue()
+    text = out.getvalue()
+    assert "s3cret-pw" not in text
+    assert text.count("/entrance/submit") == 1
+    assert "/user/login" in text
+
+
+# -- quirks (the plugin) ---------------------------------------------------------------------
+
+
+def test_shipped_quirks_file_loads() -> None:
+    assert _report.load_quirks(data_dir("fixtures") / "quirks.yaml") == []
+
+
+def test_quirk_matches_check_operation_and_pattern(tmp_path: Path) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text(
+        "quirks:\n  - check: log\n    operation: 'GET /entrance/*/log'\n    pattern: 'line 5\\d\\d'\n    reason: r\n",
+        encoding="utf-8",
+    )
+    (quirk,) = _report.load_quirks(path)
+    assert quirk.matches("log", "GET /entrance/abc/log", "lost line 512")
+    assert not quirk.matches("log", "GET /entrance/abc/log", "lost line 12")
+    assert not quirk.matches("kill", "GET /entrance/abc/log", "lost line 512")
+    assert not quirk.matches("log", "GET /entrance/abc/status", "lost line 512")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("quirks: 3\n", "expected a mapping with a 'quirks' list"),
+        ("quirks:\n  - check: log\n", "quirk #1: missing reason"),
+        ("quirks:\n  - check: nosuch\n    reason: r\n", "unknown check 'nosuch'"),
+        (
+            "quirks:\n  - check: log\n    reason: r\n    pattern: '('\n",
+            "bad pattern '('",
+        ),
+        ("quirks: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_quirks_are_usage_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(
+        pytest.UsageError, match=message.replace("(", r"\(").replace("'", "'")
+    ):
+        _report.load_quirks(path)
+
+
+def test_scrub_replaces_secrets_and_session_tickets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LINKIS_PASSWORD", "hunter2-long")
+    text = _report.scrub(
+        '{"password": "hunter2-long"} Cookie: linkis_user_session_ticket_id_v1=bfs_abc123; x'
+    )
+    assert "hunter2-long" not in text
+    assert "bfs_abc123" not in text
+    assert "$LINKIS_PASSWORD" in text
