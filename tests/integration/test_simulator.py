@@ -520,6 +520,8 @@ def test_not_logged_in_is_401_with_the_request_uri(sim: RunningSimulator) -> Non
     assert answer.status_code == 401
     assert data["status"] == -1
     assert data["method"] == f"{API}/jobhistory/list"
+    assert answer.headers["access-control-allow-origin"] == "*"  # SecurityFilter's CORS headers
+    assert answer.headers["access-control-allow-credentials"] == "true"
     assert (
         data["message"]
         == "You are not logged in, please login first(您尚未登录，请先登录)!"

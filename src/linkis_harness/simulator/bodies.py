@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from linkis_harness.simulator.responses import spring_error
 
-__all__ = ["MAX_BODY", "read_json_object"]
+__all__ = ["MAX_BODY", "read_bounded", "read_json_object"]
 
 MAX_BODY = 4 * 1024 * 1024
 
@@ -27,6 +27,18 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+async def read_bounded(request: Request, *, limit: int = MAX_BODY) -> bytes | None:
+    """Return the body, or None as soon as it grows past `limit` bytes (chunked bodies too)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def read_json_object(
     request: Request, *, limit: int = MAX_BODY
 ) -> dict[str, Any] | Response:
@@ -34,14 +46,9 @@ async def read_json_object(
     path = request.scope["path"]
     if not _is_json(request.headers.get("content-type", "")):
         return spring_error(415, path)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return spring_error(413, path)
-        chunks.append(chunk)
-    raw = b"".join(chunks)
+    raw = await read_bounded(request, limit=limit)
+    if raw is None:
+        return spring_error(413, path)
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):

@@ -15,9 +15,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from linkis_harness.simulator.auth import SESSION_COOKIE, Auth
+from linkis_harness.simulator.bodies import read_bounded
 from linkis_harness.simulator.responses import (
     API_PREFIX,
     envelope_response,
@@ -33,6 +34,14 @@ SCOPE_USER = "linkis.user"
 SCOPE_SHORT_ID = "linkis.short_id"
 NOT_LOGGED_IN = "You are not logged in, please login first(您尚未登录，请先登录)!"
 _VERSION = re.compile(r"^/api/rest_j/(v[^/]*)/")
+# SecurityFilter adds these to every answer (API-FACTS §2.1).
+_CORS = (
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-credentials", b"true"),
+    (b"access-control-allow-headers", b"authorization,Content-Type"),
+    (b"access-control-allow-methods", b"POST, GET, OPTIONS, PUT, HEAD, DELETE"),
+)
+_LOGIN_LIMIT = 64 * 1024  # past it the body is ignored (no credentials in it)
 _UNROUTED = frozenset({"execute", "submit", "backgroundservice", "operation"})
 
 
@@ -65,11 +74,17 @@ class Gateway:
         if scope["type"] != "http":
             await self.backend(scope, receive, send)
             return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *_CORS]
+            await send(message)
+
         response = await self._gate(scope, receive)
         if response is None:
-            await self.backend(scope, receive, send)
+            await self.backend(scope, receive, send_with_cors)
         else:
-            await response(scope, receive, send)
+            await response(scope, receive, send_with_cors)
 
     async def _gate(self, scope: Scope, receive: Receive) -> Response | None:
         path: str = scope["path"]
@@ -320,7 +335,7 @@ async def _credentials(request: Request) -> tuple[str, str]:
     if "userName" in query or "password" in query:
         return query.get("userName", ""), query.get("password", "")
     try:
-        body: Any = json.loads(await request.body() or b"{}")
+        body: Any = json.loads(await read_bounded(request, limit=_LOGIN_LIMIT) or b"{}")
     except (ValueError, UnicodeDecodeError):
         body = {}
     if not isinstance(body, dict):
