@@ -6,6 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from linkis_harness.core.directive import (
+    MAX_COUNTS,
+    MAX_SECONDS,
     Directive,
     engine_line,
     engine_line_count,
@@ -83,3 +85,16 @@ def test_every_output_index_maps_to_the_engine_line_it_belongs_to(index: int) ->
         <= index
         < engine_output_size(line.engine_index)
     )
+
+
+def test_hostile_values_are_clamped() -> None:
+    directive = parse_directive(
+        "# linkis-sim: duration=1e300 queue=inf rows=99999999999 retries=10000 lines=10000000000"
+    )
+    assert directive.duration == directive.queue == MAX_SECONDS
+    assert (directive.rows, directive.retries, directive.lines) == (
+        MAX_COUNTS["rows"],
+        MAX_COUNTS["retries"],
+        MAX_COUNTS["lines"],
+    )
+    assert parse_directive("# linkis-sim: rows=² duration=nan").rows == 1

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 
 __all__ = [
     "DIRECTIVE_MARK",
+    "MAX_COUNTS",
+    "MAX_SECONDS",
     "TERMINAL_CHOICES",
     "Directive",
     "EngineLine",
@@ -42,20 +44,28 @@ class Directive:
     lines: int = 20
 
 
+# Caps keep a hostile directive from planning a job past year 9999 or a log no page could hold.
+MAX_SECONDS = 10_000_000.0
+MAX_COUNTS = {"rows": 1_000_000, "retries": 100, "lines": 2_000_000}
+
+
 def _seconds(text: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
         return None
-    return value if value >= 0 and value == value and value != float("inf") else None
+    return min(value, MAX_SECONDS) if value >= 0 and value == value else None
 
 
-def _count(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+def _count(text: str, cap: int) -> int | None:
+    return min(int(text), cap) if text.isascii() and text.isdigit() else None
 
 
 def parse_directive(code: str) -> Directive:
-    """Read the first `linkis-sim:` line of `code`; defaults for anything absent or unusable."""
+    """Read the first `linkis-sim:` line of `code`; defaults for anything absent or unusable.
+
+    Values above `MAX_SECONDS` / `MAX_COUNTS` are clamped to them.
+    """
     for line in code.splitlines():
         _, mark, rest = line.partition(DIRECTIVE_MARK)
         if mark:
@@ -71,7 +81,7 @@ def _apply(directive: Directive, text: str) -> Directive:
             if seconds is not None:
                 changes[key] = seconds
         elif key in ("rows", "retries", "lines"):
-            count = _count(value)
+            count = _count(value, MAX_COUNTS[key])
             if count is not None:
                 changes[key] = count
         elif key == "status" and value in TERMINAL_CHOICES:

@@ -59,7 +59,7 @@ class FilesystemApi:
 
     def _job_of(self, path: str, *, suffix: str = "") -> Job | None:
         name = path.rstrip("/").rsplit("/", 1)[-1].removesuffix(suffix)
-        if not name.isdigit():
+        if not (name.isascii() and name.isdigit()) or len(name) > 18:
             return None
         return self.store.history.get(int(name))
 

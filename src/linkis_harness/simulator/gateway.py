@@ -203,7 +203,7 @@ class Gateway:
 
 def _too_long(request: Request, limit: int) -> bool:
     length = request.headers.get("content-length", "")
-    return length.isdigit() and int(length) > limit
+    return length.isascii() and length.isdigit() and int(length) > limit
 
 
 def _webflux_crash(path: str) -> Response:
