@@ -374,3 +374,30 @@ def test_lint_key_is_a_known_user_not_listed_in_the_file() -> None:
         "proxy.properties doubles as a login map, so a login as 'carol' becomes 'alice' "
         "(API-FACTS §2.4)"
     ]
+
+
+def test_parse_edge_cases_of_java_properties() -> None:
+    # A continuation on the last line ends the value; an escaped trailing space stays in the key.
+    assert _pairs(parse_rules("T=alice,\\", source="p")) == [("T", "alice,", 1)]
+    assert _pairs(parse_rules("key\\ =bob\n", source="p")) == [("key ", "bob", 1)]
+    # An even number of trailing backslashes is an escaped backslash, not a continuation.
+    assert _pairs(parse_rules("T=a\\\\\nU=b\n", source="p")) == [
+        ("T", "a\\", 1),
+        ("U", "b", 2),
+    ]
+    # A lone surrogate escape stays as it is (Java strings are UTF-16).
+    assert parse_rules("T=\\ud800x\n", source="p").rules[0].value == "\ud800x"
+    assert parse_rules("T=\\ud83d\\ude00\n", source="p").rules[0].value == "\U0001f600"
+
+
+def test_lint_reports_every_syntax_error_and_keeps_going() -> None:
+    findings = lint_rules(
+        "=alice\nT=\\u00zz\nMY T=x\nok\nGOOD=bob\n", kind="token", source="t"
+    )
+    assert [(f.line, f.code) for f in findings] == [
+        (1, "syntax"),
+        (2, "syntax"),
+        (3, "syntax"),
+        (4, "syntax"),
+    ]
+    assert findings[3].message == "expected 'TOKEN=user[,user]', got 'ok'"

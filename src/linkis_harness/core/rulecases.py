@@ -77,7 +77,7 @@ class Case:
 # --- deriving cases --------------------------------------------------------------------------
 
 
-def _near_misses(user: str, *, spaces: bool, empty: bool) -> list[tuple[str, str]]:
+def _near_misses(user: str, *, spaces: bool) -> list[tuple[str, str]]:
     misses = [
         (user.upper(), "upper case"),
         (user[:1].swapcase() + user[1:], "case variant"),
@@ -87,8 +87,6 @@ def _near_misses(user: str, *, spaces: bool, empty: bool) -> list[tuple[str, str
         misses.append((user[:-1], "prefix"))
     if spaces:
         misses.append((f" {user} ", "with spaces"))
-    if empty:
-        misses.append(("", "empty name"))
     return misses
 
 
@@ -120,7 +118,7 @@ def _proxy_cases(
             cases.append(
                 Case("proxy", token, user, "accept", "listed", user.lower(), line)
             )
-            candidates += _near_misses(user, spaces=spaces, empty=False)
+            candidates += _near_misses(user, spaces=spaces)
         candidates.append(("", "empty name"))
         candidates += [(u, "not listed") for u in known_users]
         for user, why in candidates:
@@ -143,7 +141,7 @@ def _token_cases(rules: RuleSet, known_users: Sequence[str]) -> list[Case]:
         candidates: list[tuple[str, str]] = []
         for user in listed:
             cases.append(Case("token", token, user, "accept", "listed", None, line))
-            candidates += _near_misses(user, spaces=False, empty=False)
+            candidates += _near_misses(user, spaces=False)
         candidates += [(u, "not listed") for u in known_users]
         for user, why in candidates:
             if not rules.token_allows(token, user):

@@ -122,12 +122,6 @@ class RuleSet:
             return False
         return "*" in rule.users or user in rule.users
 
-    def allows(self, token: str, user: str, *, kind: RuleKind) -> bool:
-        """Dispatch to `proxy_allows` or `token_allows`."""
-        if kind == "proxy":
-            return self.proxy_allows(token, user)
-        return self.token_allows(token, user)
-
     def users(self) -> tuple[str, ...]:
         """Every user named in the rules in force (no `*`), first occurrence order."""
         seen: dict[str, None] = {}
