@@ -99,6 +99,7 @@ class FinishedJob:
     job: SubmittedJob
     observations: list[Observation] = field(default_factory=list)
     seconds: float = 0.0
+    ended_at: float | None = None  # time.monotonic() when the terminal state was seen
 
     @property
     def workload(self) -> Workload:
@@ -192,8 +193,10 @@ class JobTracker:
             interval=POLL_INTERVAL,
             max_interval=POLL_MAX_INTERVAL,
         )
-        finished = FinishedJob(job, observations, time.monotonic() - job.submitted_at)
+        now = time.monotonic()
+        finished = FinishedJob(job, observations, now - job.submitted_at)
         if finished.terminal:
+            finished.ended_at = now
             self.ended(job)
         return finished
 
