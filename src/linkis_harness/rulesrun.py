@@ -10,6 +10,7 @@ run could not be made. Tokens are shown by fingerprint unless `show_secrets`.
 from __future__ import annotations
 
 import json
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -43,7 +44,7 @@ __all__ = ["RulesReport", "format_table", "run_rules", "write_junit"]
 # The embedded simulator's accounts (CONTRACTS.md): the login user and the peers it knows.
 SIM_LOGIN = ("alice", "alice123")
 SIM_USERS = ("hadoop", "alice", "bob")
-_MESSAGE_WIDTH = 48
+_OBSERVED_WIDTH = 68
 # Where --dry-run says the embedded simulator would be (it is not started).
 _EMBEDDED = "http://127.0.0.1:9001"
 
@@ -115,9 +116,22 @@ def _parse(f: _RuleFile | None) -> RuleSet | None:
 # --- output ---------------------------------------------------------------------------------
 
 
+def _width(text: str) -> int:
+    """Terminal columns of `text`: East Asian wide characters (Linkis' Chinese texts) take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _cut(text: str, width: int) -> str:
     text = text.replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if _width(text) <= width:
+        return text
+    while _width(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 def format_table(rows: Sequence[Row], redact: Redactor) -> str:
@@ -129,18 +143,19 @@ def format_table(rows: Sequence[Row], redact: Redactor) -> str:
             redact.token(row.case.token),
             "(none)" if row.case.user is None else repr(row.case.user),
             f"{row.case.expect} ({row.case.why})",
-            _cut(redact(row.observed.short()), _MESSAGE_WIDTH + 20),
+            _cut(redact(row.observed.short()), _OBSERVED_WIDTH),
             "held" if row.held else "FAILED",
         )
         for row in rows
     ]
     widths = [
-        max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)
+        max(_width(h), *(_width(line[i]) for line in lines))
+        for i, h in enumerate(header)
     ]
     out = []
     for cells in [header, *lines]:
         out.append(
-            "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+            "  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip()
         )
     return "\n".join(out) + "\n"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,28 @@ def test_dry_run_prints_the_first_request_of_every_case_and_sends_nothing() -> N
     assert "  Token-Code: ***" in out
     for secret in ("ETL-PROXY-7f3c9a51", "CLI-TOKEN-91ad2e07", "alice123"):
         assert secret not in out + err
+
+
+def test_format_table_aligns_wide_characters() -> None:
+    rows = [
+        Row(
+            Case("proxy", "T", "bob", "accept", "listed"),
+            "p-1",
+            Observed(200, 0, "代理成功"),
+            True,
+        ),
+        Row(
+            Case("proxy", "T", "x", "refuse", "prefix"),
+            "p-2",
+            Observed(400, 1, "Validation failed"),
+            True,
+        ),
+    ]
+    lines = format_table(rows, Redactor(["T"])).splitlines()
+
+    # `held` starts in the same terminal column on every line (a CJK character is two columns).
+    def column(line: str) -> int:
+        head = line[: line.rindex("held")]
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in head)
+
+    assert column(lines[1]) == column(lines[2])
