@@ -339,6 +339,8 @@ def run_rules(
         out.write(_format_failures(rows, redact))
         held = len(rows) - report.failed
         out.write(f"\n{len(rows)} cases: {held} held, {report.failed} failed\n")
+    elif not (lint_only or syntax):
+        out.write("\nno rules in the files: no case to ask the gateway\n")
     _write_reports(report, redact, junit_xml=junit_xml, report_dir=report_dir)
     return report.exit_code
 

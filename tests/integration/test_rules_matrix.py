@@ -327,3 +327,11 @@ def test_read_only_judges_proxies_without_submitting_jobs(
     for row in accepted:
         assert "job ownership not checked (" in row["detail"]
         assert " owner '" not in row["detail"]  # no job was submitted
+
+
+def test_a_file_without_rules_asks_nothing(tmp_path: Path) -> None:
+    rules = tmp_path / "proxy.properties"
+    rules.write_text("# no rules yet\n")
+    code, out, err = _rules("--proxy-rules", str(rules))
+    assert code == 0, err
+    assert out.endswith("\nno rules in the files: no case to ask the gateway\n")
