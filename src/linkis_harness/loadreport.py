@@ -200,6 +200,7 @@ class Result:
     problem: str | None
     interrupted: bool
     aborted: str | None
+    budget_exhausted: bool = False
 
     @property
     def requests(self) -> int:
@@ -247,6 +248,7 @@ def summarize(
         problem=problem,
         interrupted=interrupted,
         aborted=samples.get("aborted"),
+        budget_exhausted=bool(samples.get("budget_exhausted")),
     )
 
 
@@ -315,6 +317,8 @@ def print_summary(result: Result, out: TextIO) -> None:
                 f"  {e['count']:>6} x {e['method']} {e['name']}: {str(e['error'])[:200]}\n"
             )
     print_cleanup(result.cleanup, out)
+    if result.budget_exhausted:
+        out.write("job budget (--max-jobs) used up: users stopped submitting\n")
     if len(result.workers) > 1:
         shown = ", ".join(f"{n} samples" for n in sorted(result.workers.values()))
         out.write(f"workers reporting: {len(result.workers)} ({shown})\n")

@@ -147,7 +147,7 @@ def _plan(**o: Any) -> LoadPlan:
         master_port=int(o.get("master_port") or 5557),
         expect_workers=expect,
         sim_speed=float(o.get("sim_speed") or 1.0),
-        workloads=tuple(load_workloads(o.get("workloads"))),
+        workloads=tuple(load_workloads(_path(o.get("workloads")))),
     )
 
 
@@ -612,3 +612,7 @@ def _run_master(
         loadreport.write_reports(result, raw, work)
         out.write(f"load: reports in {work}\n")
     return result.exit_code
+
+
+def _path(value: object) -> Path | None:
+    return None if value is None else Path(str(value))

@@ -16,6 +16,10 @@ import httpx
 import pytest
 
 from linkis_harness.cli import run
+from linkis_harness.config import Settings
+from linkis_harness.errors import ConfigError
+from linkis_harness.loadrun import run_load
+from linkis_harness.safety import SafetyPolicy
 from linkis_harness.simulator.launch import RunningSimulator, start_simulator
 
 pytestmark = pytest.mark.slow
@@ -271,3 +275,44 @@ def test_bad_options_exit_2_before_anything_starts(
     assert code == 2
     assert message in err
     assert "embedded simulator" not in out
+
+
+def test_job_budget_caps_submissions_and_cleanup_still_runs(workloads: Path) -> None:
+    out = io.StringIO()
+    code = run_load(
+        Settings(),
+        out=out,
+        err=io.StringIO(),
+        users=3,
+        spawn_rate=3,
+        run_time="4s",
+        workloads=workloads,
+        policy=SafetyPolicy(max_jobs=2, rate_limit=100),
+    )
+    text = out.getvalue()
+    assert code == 0, text
+    assert "jobs: submitted 2," in text
+    assert "job budget (--max-jobs) used up" in text
+    assert "left running 0" in text
+
+
+def test_dry_run_sends_nothing_and_read_only_refuses(workloads: Path) -> None:
+    out = io.StringIO()
+    code = run_load(
+        Settings(),
+        out=out,
+        err=io.StringIO(),
+        workloads=workloads,
+        policy=SafetyPolicy(dry_run=True),
+    )
+    text = out.getvalue()
+    assert code == 0
+    assert text.count("DRY-RUN POST") == 3  # login + one submit per workload
+    assert "alice123" not in text
+    assert "embedded simulator at" not in text
+    with pytest.raises(
+        ConfigError, match="--read-only: load submits jobs, nothing to run"
+    ):
+        run_load(
+            Settings(), out=out, err=io.StringIO(), policy=SafetyPolicy(read_only=True)
+        )
