@@ -170,6 +170,12 @@ def settings(pytestconfig: pytest.Config) -> harness_config.Settings:
 
 
 @pytest.fixture(scope="session")
+def guard(pytestconfig: pytest.Config) -> RequestGuard:
+    """The run's safety guard (rate limit, job budget, read-only), shared by every client."""
+    return pytestconfig.stash[_GUARD]
+
+
+@pytest.fixture(scope="session")
 def tracker(pytestconfig: pytest.Config) -> JobTracker:
     """Every job submitted in this session (killed at the end if still running)."""
     return pytestconfig.stash[_TRACKER]

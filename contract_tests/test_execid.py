@@ -10,10 +10,12 @@ import re
 from typing import Any
 
 import pytest
-from _lifecycle import FinishedJob, JobTracker, violation
+from _lifecycle import FinishedJob, JobTracker, violation, with_evidence
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.core.execid import ExecId
+from linkis_harness.core.oracles import check_history_exec_id, check_task_ids
+from linkis_harness.core.violation import Violation
 from linkis_harness.errors import InvalidExecId
 
 pytestmark = pytest.mark.execid
@@ -35,10 +37,6 @@ def _parse(exec_id: str, answer: Answer) -> ExecId:
             operation="submit",
             exec_id=exec_id,
         ) from None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _history_task(
@@ -80,7 +78,7 @@ def test_exec_id_agrees_with_job_history(
     client: LinkisClient, finished: FinishedJob
 ) -> None:
     exec_id = finished.job.require(CHECK)
-    parsed = _parse(exec_id, finished.job.answer)
+    _parse(exec_id, finished.job.answer)
     answer, task = _history_task(client, finished.task_id)
     if task is None:
         raise violation(
@@ -91,25 +89,19 @@ def test_exec_id_agrees_with_job_history(
             operation="jobhistory get",
             exec_id=exec_id,
         )
-    problems = []
+    found = check_history_exec_id(exec_id, task)
     if task.get("taskID") != finished.task_id:
-        problems.append(
-            f"taskID {task.get('taskID')!r} != submitted {finished.task_id!r}"
+        found.append(
+            Violation(
+                CHECK,
+                "job history taskID differs from the submitted one",
+                f"history taskID {task.get('taskID')!r}, submit answered {finished.task_id!r}",
+            )
         )
-    if task.get("execId") != str(parsed.short):
-        problems.append(
-            f"execId {task.get('execId')!r} != the execID's short id {str(parsed.short)!r}"
-        )
-    # strongerExecId exists from 1.x on; a 0.x history has no such key.
-    if "strongerExecId" in task and task["strongerExecId"] != exec_id:
-        problems.append(
-            f"strongerExecId {task['strongerExecId']!r} != entrance execID {exec_id!r}"
-        )
-    if problems:
-        raise violation(
-            CHECK,
-            "job history disagrees with the entrance about the job's ids",
-            "; ".join(problems),
+    for problem in found:
+        raise with_evidence(
+            problem,
+            finished.job.answer,
             answer,
             operation="jobhistory get",
             exec_id=exec_id,
@@ -122,34 +114,14 @@ def test_task_ids_are_increasing_integers(
     submitted = [job for job in tracker.jobs if job.exec_id is not None]
     if not submitted:
         pytest.skip("no job was submitted in this profile")
-    previous = None
-    for job in submitted:
-        if not _is_int(job.task_id):
-            raise violation(
-                CHECK,
-                "taskID is not a JSON integer",
-                f"submit answered taskID {job.task_id!r} ({type(job.task_id).__name__}); real Linkis sends a Long",
-                job.answer,
-                operation="submit",
-                exec_id=job.exec_id,
-            )
-        if previous is not None and job.task_id <= previous.task_id:
-            raise violation(
-                CHECK,
-                "taskIDs do not increase across submits",
-                f"taskID {job.task_id} came after {previous.task_id} (job history ids are an auto-increment)",
-                previous.answer,
-                job.answer,
-                operation="submit",
-                exec_id=job.exec_id,
-            )
-        previous = job
+    for problem in check_task_ids([job.task_id for job in submitted]):
+        # The oracle names submits by position ("submit 3 got ..."): show those answers.
+        shown = [
+            submitted[int(n)].answer
+            for n in re.findall(r"submit (\d+)", problem.detail)
+        ]
+        raise with_evidence(problem, *shown[:2], operation="submit")
     answer, task = _history_task(client, submitted[-1].task_id)
-    if task is not None and not _is_int(task.get("taskID")):
-        raise violation(
-            CHECK,
-            "job history taskID is not a JSON integer",
-            f"taskID {task.get('taskID')!r} ({type(task.get('taskID')).__name__})",
-            answer,
-            operation="jobhistory get",
-        )
+    if task is not None:
+        for problem in check_task_ids([task.get("taskID")]):
+            raise with_evidence(problem, answer, operation="jobhistory get")

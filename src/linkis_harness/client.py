@@ -37,7 +37,10 @@ __all__ = ["TICKET_COOKIES", "Answer", "LinkisClient"]
 TICKET_COOKIES = ("linkis_user_session_ticket_id_v1", "bdp-user-ticket-id")
 _SECRET_BODY_KEYS = frozenset({"password", "passwdEncrypt"})
 _SECRET_QUERY_KEYS = {"password": "<password>", "validationCode": "<validation-code>"}
-_SECRET_HEADERS = {"token-code": "<token-code>"}
+_SECRET_HEADERS = {
+    "token-code": "<token-code>",
+    "validation-code": "<validation-code>",
+}
 _EXCERPT = 2000
 
 
@@ -283,6 +286,9 @@ class LinkisClient:
         request = self._http.build_request(
             method, url, params=query, headers=sent, content=content
         )
+        # Only the cookie this client chose goes out, never one from a (shared) cookie jar.
+        if "Cookie" not in sent:
+            request.headers.pop("Cookie", None)
         if self._guard is not None:
             # Read-only refusal, job budget and rate limit (safety.py) before anything leaves.
             self._guard.admit(method, path)
@@ -299,7 +305,11 @@ class LinkisClient:
                 raise DryRunStop(text)
         started = time.monotonic()
         try:
-            response = self._http.send(request)
+            response = self._http.send(request, stream=True)
+            try:
+                raw = b"".join(response.iter_raw())
+            finally:
+                response.close()
         except httpx.TransportError as exc:
             raise TargetUnreachable(
                 _unreachable(
@@ -307,22 +317,16 @@ class LinkisClient:
                 )
             ) from None
         finally:
-            # Cookies are sent explicitly; the jar must not add a stale or foreign ticket.
             if self._own_http:
                 self._http.cookies.clear()
         elapsed = time.monotonic() - started
-        try:
-            envelope: Envelope | None = Envelope.from_json(
-                response.content, http_status=response.status_code
-            )
-        except (MalformedEnvelope, ValueError):
-            envelope = None
+        body, envelope = _decode(response, raw, request)
         answer = Answer(
             method=method.upper(),
             url=str(request.url),
             http_status=response.status_code,
             headers=dict(response.headers),
-            body=response.content,
+            body=body,
             envelope=envelope,
             elapsed=elapsed,
             sent_headers=tuple(sent.items()),
@@ -550,6 +554,30 @@ class LinkisClient:
     def open_log(self, path: str) -> Answer:
         """`GET /filesystem/openLog?path=`."""
         return self.request("GET", "/filesystem/openLog", params={"path": path})
+
+
+def _decode(
+    response: httpx.Response, raw: bytes, request: httpx.Request
+) -> tuple[bytes, Envelope | None]:
+    """Return the body as its Content-Encoding says and its envelope (None when it is not one).
+
+    A body that does not decode as its Content-Encoding claims (a proxy lying about gzip) is
+    kept raw and has no envelope: the checks judge it; the client does not guess.
+    """
+    decoded = httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(raw),
+        request=request,
+    )
+    try:
+        body = decoded.read()
+    except httpx.DecodingError:
+        return raw, None
+    try:
+        return body, Envelope.from_json(body, http_status=response.status_code)
+    except (MalformedEnvelope, ValueError):
+        return body, None
 
 
 def _param(value: object) -> str:

@@ -169,6 +169,17 @@ def test_curl_reproducer_hides_secrets(
     assert argv[4].startswith(sim.url + "/api/rest_j/v1/jobhistory/list?")
 
 
+def test_custom_secret_headers_are_placeholders(alice: LinkisClient) -> None:
+    answer = alice.request(
+        "GET",
+        "/user/userInfo",
+        headers={"Validation-Code": "proxy-secret-7", "Proxy-User": "bob"},
+    )
+    assert "proxy-secret-7" not in answer.curl()
+    assert "Validation-Code: <validation-code>" in answer.curl()
+    assert "Proxy-User: bob" in answer.curl()
+
+
 def test_curl_reproducer_replays_against_the_target(alice: LinkisClient) -> None:
     answer = alice.job_history_list(pageSize=1)
     # With the placeholder swapped back in, the reproducer is the same request.
