@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.cookiejar
 import json
 import secrets
 import shutil
@@ -107,6 +108,9 @@ class Seen:
     query: dict[str, str]
     headers: dict[str, str]  # lower-case names
     body: bytes
+    raw_headers: tuple[
+        tuple[str, str], ...
+    ] = ()  # as sent (Token-Code is case-sensitive)
 
 
 @dataclass(slots=True)
@@ -216,8 +220,12 @@ class BadServer:
     async def _open(self) -> None:
         self._stopping = asyncio.Event()
         if self.upstream:
+            # A proxy must not keep cookies: each client's own Cookie header goes through as is.
+            jar = http.cookiejar.CookieJar(
+                policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+            )
             self._upstream_http = httpx.AsyncClient(
-                timeout=30.0, follow_redirects=False
+                timeout=30.0, follow_redirects=False, cookies=jar
             )
         self._server = await asyncio.start_server(
             self._serve, "127.0.0.1", 0, ssl=self._tls, backlog=512
@@ -310,10 +318,12 @@ class BadServer:
             return None
         method, target, _ = parts
         headers: dict[str, str] = {}
+        raw: list[tuple[str, str]] = []
         for line in lines[1:]:
             if ":" in line:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
+                raw.append((name.strip(), value.strip()))
         body = b""
         if headers.get("transfer-encoding", "").lower() == "chunked":
             chunks = []
@@ -334,6 +344,7 @@ class BadServer:
             query=dict(parse_qsl(split.query, keep_blank_values=True)),
             headers=headers,
             body=body,
+            raw_headers=tuple(raw),
         )
         return seen
 
@@ -463,7 +474,7 @@ class BadServer:
             "content-length",
             "accept-encoding",
         }
-        headers = [(k, v) for k, v in request.headers.items() if k not in hop]
+        headers = [(k, v) for k, v in request.raw_headers if k.lower() not in hop]
         try:
             response = await self._upstream_http.request(
                 request.method,

@@ -63,8 +63,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             extra_args=(USERS_OPTION, str(inputs / "users.properties")),
         ) as sim,
         BadServer("ok", upstream=sim.url) as proxy,
+        # A gateway that refuses tokens and, like real Linkis, echoes them in the refusal.
+        BadServer("token-rejected", upstream=sim.url) as echo,
     ):
-        yield {"sim": sim, "proxy": proxy, "inputs": inputs}
+        yield {"sim": sim, "proxy": proxy, "echo": echo, "inputs": inputs}
 
 
 def _run(name: str, argv: list[str], out_dir: Path) -> Produced:
@@ -181,6 +183,37 @@ def runs(
         )
     )
 
+    out = base / "check-echo"
+    echo: BadServer = world["echo"]
+    results.append(
+        (
+            _run(
+                "check (token echoed)",
+                [
+                    "check",
+                    "--target",
+                    echo.url,
+                    "--user",
+                    "carol",
+                    "--password",
+                    PASSWORD,
+                    "--token-rules",
+                    str(inputs / "tokens.properties"),
+                    "--profile",
+                    "smoke",
+                    "-m",
+                    "auth or rules",
+                    "--report-dir",
+                    str(out / "report"),
+                    "--junit-xml",
+                    str(out / "junit.xml"),
+                ],
+                out,
+            ),
+            out,
+        )
+    )
+
     out = base / "rules"
     rules_argv = [
         "rules",
@@ -212,7 +245,8 @@ def _secrets(world: dict[str, Any]) -> dict[str, str]:
         "token": TOKEN,
         "validation code": VALIDATION_CODE,
     }
-    for seen in proxy.seen:
+    echo: BadServer = world["echo"]
+    for seen in proxy.seen + echo.seen:
         for item in seen.headers.get("cookie", "").split(";"):
             name, _, value = item.strip().partition("=")
             if name == TICKET and len(value) >= 12:
@@ -231,6 +265,10 @@ def test_the_runs_really_ran(
     proxy: BadServer = world["proxy"]
     sent = [s.headers.get("token-code") for s in proxy.seen]
     assert TOKEN in sent, "load never sent the token"
+    echo: BadServer = world["echo"]
+    assert TOKEN in [s.headers.get("token-code") for s in echo.seen], (
+        "check never tried the token from --token-rules, so its echo was never tested"
+    )
     assert any(TICKET in s.headers.get("cookie", "") for s in proxy.seen), (
         "no session ticket used"
     )
@@ -242,7 +280,9 @@ def test_the_runs_really_ran(
     assert tickets, "no session ticket captured"
 
 
-@pytest.mark.parametrize("index", [0, 1, 2], ids=["check", "load", "rules"])
+@pytest.mark.parametrize(
+    "index", [0, 1, 2, 3], ids=["check", "load", "check-token-echo", "rules"]
+)
 def test_no_secret_in_the_terminal_output(
     runs: list[tuple[Produced, Path]], world: dict[str, Any], index: int
 ) -> None:
@@ -256,14 +296,16 @@ def test_no_secret_in_the_terminal_output(
     )
 
 
-@pytest.mark.parametrize("index", [0, 1, 2], ids=["check", "load", "rules"])
+@pytest.mark.parametrize(
+    "index", [0, 1, 2, 3], ids=["check", "load", "check-token-echo", "rules"]
+)
 def test_no_secret_in_any_file_the_run_wrote(
     runs: list[tuple[Produced, Path]], world: dict[str, Any], index: int
 ) -> None:
     produced, out = runs[index]
     secrets = _secrets(world)
     files = [p for p in out.rglob("*") if p.is_file()]
-    if produced.name != "rules":
+    if produced.name != "rules":  # rules writes files only when asked and supported
         assert files, f"{produced.name} wrote no report file at all"
     leaks = {}
     for path in files:
