@@ -67,14 +67,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("rules_case", [None], ids=["no-rules"])
         return
     tokens = [r.key for rs in (proxy, token) if rs for r in rs.rules]
-    config.stash[_REDACTOR] = Redactor(tokens)
+    config.stash[_TOKENS] = tokens
     params = [(i + 1, case) for i, case in enumerate(cases)]
     metafunc.parametrize(
         "rules_case", params, ids=[case.ident(i) for i, case in params]
     )
 
 
-_REDACTOR = pytest.StashKey[Redactor]()
+_TOKENS = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,10 @@ def test_rule_case(
     index, case = rules_case
     row = rules_runner.run_case(case, index=index)
     if not row.held:
-        redact = pytestconfig.stash[_REDACTOR]
+        # Rule tokens by fingerprint, and the run's own secrets (a gateway may echo them).
+        redact = Redactor(
+            pytestconfig.stash[_TOKENS], secrets=rules_runner.settings.secrets()
+        )
         raise ContractViolation(
             "rules",
             redact(row.reason),
