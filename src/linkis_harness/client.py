@@ -308,6 +308,10 @@ class LinkisClient:
             response = self._http.send(request, stream=True)
             try:
                 raw = b"".join(response.iter_raw())
+            except httpx.StreamConsumed:
+                raw = (
+                    response.content
+                )  # an in-memory transport (tests) answered already read
             finally:
                 response.close()
         except httpx.TransportError as exc:

@@ -7,6 +7,7 @@ import shlex
 import socket
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from linkis_harness import config
@@ -229,3 +230,60 @@ def test_wait_for_terminal_stops_at_the_deadline(alice: LinkisClient) -> None:
 def test_settings_replace_keeps_secrets_out_of_repr(sim: RunningSimulator) -> None:
     settings = dataclasses.replace(_settings(sim, user="alice", password="alice123"))
     assert "alice123" not in repr(LinkisClient(settings).settings)
+
+
+def test_older_cookie_name_and_timeout_settings_are_used() -> None:
+    seen: list[httpx.Request] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path.endswith("/user/login"):
+            body = {
+                "method": None,
+                "status": 0,
+                "message": "login successful",
+                "data": {"userName": "alice"},
+            }
+            return httpx.Response(
+                200,
+                json=body,
+                headers={"Set-Cookie": "bdp-user-ticket-id=t-0.9; Path=/"},
+            )
+        body = {
+            "method": "/api/jobhistory/list",
+            "status": 0,
+            "message": "OK",
+            "data": {"tasks": []},
+        }
+        return httpx.Response(200, json=body)
+
+    settings = config.load(
+        {"target": "http://gw:9001", "user": "alice", "password": "alice123"},
+        environ={},
+    )
+    with httpx.Client(transport=httpx.MockTransport(gateway)) as http:
+        client = LinkisClient(settings, http=http)
+        client.login()
+        assert client.ticket_cookie == "bdp-user-ticket-id"
+        assert client.job_history_list(pageSize=1).ok
+    assert seen[-1].headers["Cookie"] == "bdp-user-ticket-id=t-0.9"
+    assert (
+        str(seen[-1].url) == "http://gw:9001/api/rest_j/v1/jobhistory/list?pageSize=1"
+    )
+
+
+def test_timeout_reaches_httpx_and_insecure_shows_in_curl() -> None:
+    settings = config.load(
+        {"target": "https://gw:9443", "timeout": 3.5, "insecure": True}, environ={}
+    )
+    with LinkisClient(settings) as client:
+        assert client._http.timeout.read == 3.5
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, json={"method": None, "status": 0, "message": "OK", "data": {}}
+        )
+
+    with httpx.Client(transport=httpx.MockTransport(gateway)) as http:
+        answer = LinkisClient(settings, http=http).user_info()
+    assert shlex.split(answer.curl())[:3] == ["curl", "-sS", "-k"]

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
+from linkis_harness import config
+from linkis_harness.client import LinkisClient
+from linkis_harness.polling import is_terminal
 from linkis_harness.resources import data_dir
 from linkis_harness.simulator.faults import FAULTS
 from linkis_harness.simulator.launch import start_simulator
@@ -175,3 +180,77 @@ def test_each_fault_fails_its_family(faults: tuple[str, ...], profile: str) -> N
 def test_suite_path_is_the_checkout() -> None:
     assert (SUITE / "conftest.py").is_file()
     assert Path(SUITE, "_lifecycle.py").is_file()
+
+
+def _unfinished(client: LinkisClient) -> list[tuple[object, object]]:
+    tasks = client.job_history_list(pageSize=100).data.get("tasks") or []
+    return [
+        (t.get("taskID"), t.get("status"))
+        for t in tasks
+        if not is_terminal(t.get("status"))
+    ]
+
+
+def test_ctrl_c_kills_the_jobs_the_suite_left_running() -> None:
+    # Real speed: the long job runs 60 s, so only the session's cleanup can end it in time.
+    with start_simulator(speed=1.0) as sim:
+        argv = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(SUITE / "test_kill.py"),
+            "-c",
+            os.devnull,
+            "--rootdir",
+            str(SUITE),
+            "-p",
+            "no:locust",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--linkis-target",
+            sim.url,
+            "--linkis-user",
+            "alice",
+            "--linkis-profile",
+            "smoke",
+        ]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LINKIS_")}
+        env |= {"LINKIS_PASSWORD": "alice123", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        settings = config.load(
+            {"target": sim.url, "user": "alice", "password": "alice123"}, environ={}
+        )
+        with LinkisClient(settings) as alice:
+            alice.login()
+            suite = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=env,
+            )
+            try:
+                running = _wait_until(
+                    lambda: any(s == "Running" for _, s in _unfinished(alice)),
+                    timeout=60,
+                )
+                assert running, "the suite never had a job Running"
+                suite.send_signal(signal.SIGINT)
+                output, _ = suite.communicate(timeout=60)
+            finally:
+                if suite.poll() is None:
+                    suite.kill()
+            assert "KeyboardInterrupt" in output or "Interrupted" in output, output[
+                -2000:
+            ]
+            left = _wait_until(lambda: not _unfinished(alice), timeout=10)
+            assert left, f"jobs left running after Ctrl-C: {_unfinished(alice)}"
+
+
+def _wait_until(condition: Callable[[], bool], *, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
