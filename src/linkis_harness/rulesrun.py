@@ -313,36 +313,57 @@ def run_rules(
         return ExitCode.OK
     elif not lint_only:
         try:
-            with _target(
+            target, rows = _live_matrix(
                 settings,
-                proxy_path=proxy_rules,
-                token_path=token_rules,
+                files=(proxy_rules, token_rules),
+                rules=(proxy_set, token_set),
                 proxy_mode=proxy_mode,
-            ) as (live, known):
-                target = live.target
-                check_reachable(live, guard=guard)
-                cases = derive_cases(
-                    proxy_rules=proxy_set,
-                    token_rules=token_set,
-                    known_users=known,
-                    proxy_mode=proxy_mode,
-                )
-                with MatrixRunner(live, proxy_mode=proxy_mode, guard=guard) as runner:
-                    rows = runner.run(cases)
+                guard=guard,
+            )
         except HarnessError as exc:
             err.write(f"error: {redact(str(exc))}\n")
             return ExitCode.NOT_RUN
     report = RulesReport(tuple(findings), tuple(rows), target)
     if rows:
-        out.write(f"\nmatrix against {target} (proxy mode: {proxy_mode})\n")
-        out.write(format_table(rows, redact))
-        out.write(_format_failures(rows, redact))
-        held = len(rows) - report.failed
-        out.write(f"\n{len(rows)} cases: {held} held, {report.failed} failed\n")
+        _write_matrix(out, report, redact, proxy_mode)
     elif not (lint_only or syntax):
         out.write("\nno rules in the files: no case to ask the gateway\n")
     _write_reports(report, redact, junit_xml=junit_xml, report_dir=report_dir)
     return report.exit_code
+
+
+def _live_matrix(
+    settings: Settings,
+    *,
+    files: tuple[Path, Path | None],
+    rules: tuple[RuleSet | None, RuleSet | None],
+    proxy_mode: ProxyMode,
+    guard: RequestGuard,
+) -> tuple[str | None, list[Row]]:
+    """Ask the target (or the embedded simulator) every case; `HarnessError` if it cannot be used."""
+    with _target(
+        settings, proxy_path=files[0], token_path=files[1], proxy_mode=proxy_mode
+    ) as (live, known):
+        check_reachable(live, guard=guard)
+        cases = derive_cases(
+            proxy_rules=rules[0],
+            token_rules=rules[1],
+            known_users=known,
+            proxy_mode=proxy_mode,
+        )
+        with MatrixRunner(live, proxy_mode=proxy_mode, guard=guard) as runner:
+            return live.target, runner.run(cases)
+
+
+def _write_matrix(
+    out: TextIO, report: RulesReport, redact: Redactor, proxy_mode: ProxyMode
+) -> None:
+    rows = report.rows
+    out.write(f"\nmatrix against {report.target} (proxy mode: {proxy_mode})\n")
+    out.write(format_table(rows, redact))
+    out.write(_format_failures(rows, redact))
+    held = len(rows) - report.failed
+    out.write(f"\n{len(rows)} cases: {held} held, {report.failed} failed\n")
 
 
 def _dry_run(
