@@ -82,9 +82,7 @@ class Exchange:
     url: str
     request_headers: tuple[tuple[str, str], ...]
     request_body: bytes
-    status: int
-    response_headers: tuple[tuple[str, str], ...]
-    response_body: bytes
+    response: httpx.Response
 
     def curl(self) -> str:
         parts = ["curl", "-i", "-X", self.method]
@@ -102,14 +100,16 @@ class Exchange:
         return scrub(" ".join(shlex.quote(p) for p in parts))
 
     def response_text(self) -> str:
-        content_type = dict((k.lower(), v) for k, v in self.response_headers).get(
-            "content-type", ""
-        )
-        body = self.response_body[:_MAX_BODY].decode("utf-8", "replace")
-        more = " …" if len(self.response_body) > _MAX_BODY else ""
-        return scrub(
-            f"HTTP {self.status} ({content_type or 'no content type'})\n{body}{more}"
-        )
+        # The client may stream the body itself: never read it here, show it only if it was read.
+        content_type = self.response.headers.get("content-type", "")
+        raw = getattr(self.response, "_content", None)
+        if isinstance(raw, bytes):
+            body = raw[:_MAX_BODY].decode("utf-8", "replace")
+            body += " …" if len(raw) > _MAX_BODY else ""
+        else:
+            body = "(body not kept)"
+        status = self.response.status_code
+        return scrub(f"HTTP {status} ({content_type or 'no content type'})\n{body}")
 
 
 class _Recorder:
@@ -129,19 +129,13 @@ class _Recorder:
             client: httpx.Client, request: httpx.Request, **kwargs: Any
         ) -> httpx.Response:
             response = original(client, request, **kwargs)
-            try:
-                body = response.read()
-            except httpx.HTTPError:
-                body = b""
             recorder.add(
                 Exchange(
                     method=request.method,
                     url=str(request.url),
                     request_headers=tuple(request.headers.items()),
                     request_body=request.content if _has_content(request) else b"",
-                    status=response.status_code,
-                    response_headers=tuple(response.headers.items()),
-                    response_body=body,
+                    response=response,
                 )
             )
             return response
@@ -428,6 +422,9 @@ class _ReportPlugin:
     def _reproducer(
         self, nodeid: str, finding: dict[str, Any]
     ) -> dict[str, str] | None:
+        stated = _evidence_in(str(finding.get("detail", "")))
+        if stated is not None:
+            return stated
         own = self.recorder.since(self.marks.get(nodeid, 0))
         pool = own or self.recorder.all()
         chosen: Exchange | None = None
@@ -453,6 +450,21 @@ class _ReportPlugin:
         line = json.dumps(event, ensure_ascii=False, default=str)
         with self._lock, self.events_path.open("a", encoding="utf-8") as fh:
             fh.write(scrub(line) + "\n")
+
+
+_EVIDENCE = re.compile(
+    r"^request:\s+(curl .+?)\nresponse:\s+(.*?)(?=\nrequest:|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def _evidence_in(detail: str) -> dict[str, str] | None:
+    """The last request/response pair a violation's detail states (the client's `evidence()`)."""
+    pairs = _EVIDENCE.findall(detail)
+    if not pairs:
+        return None
+    curl, response = pairs[-1]
+    return {"curl": curl.strip(), "response": response.strip()[: _MAX_BODY + 100]}
 
 
 def _family_of_report(report: pytest.TestReport) -> str:

@@ -236,9 +236,12 @@ def _render_failure(number: int, outcome: Outcome, out: TextIO, *, quiet: bool) 
     if quiet:
         return
     detail = str(violation.get("detail") or "").strip()
+    reproducer = outcome.reproducer or {}
+    if reproducer.get("curl"):
+        # The request/response the detail states is shown once, below, as the reproducer.
+        detail = ("\n" + detail).split("\nrequest:", 1)[0].strip()
     if detail and detail != title:
         out.write(_indent("detail:   ", _clip(detail, 1500)))
-    reproducer = outcome.reproducer or {}
     if reproducer.get("curl"):
         out.write(_indent("request:  ", reproducer["curl"]))
     if reproducer.get("response"):
