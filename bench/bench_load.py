@@ -165,7 +165,7 @@ def _peak_rss(stop: threading.Event, peak: list[int]) -> None:
         time.sleep(0.5)
 
 
-def scale(users: int, seconds: float, spawn_rate: float) -> int:
+def scale(users: int, seconds: float, spawn_rate: float, *, model: str = "cli") -> int:
     """Run `linkis-harness load` with many users; print failures, jobs left and peak memory."""
     work = Path(tempfile.mkdtemp(prefix="bench-load-scale-"))
     (work / "wl").mkdir()
@@ -176,7 +176,7 @@ def scale(users: int, seconds: float, spawn_rate: float) -> int:
     out, err = io.StringIO(), io.StringIO()
     argv = [
         "load", "--users", str(users), "--spawn-rate", f"{spawn_rate:g}", "--run-time", f"{seconds:g}s",
-        "--client-model", "cli", "--workloads", str(work / "wl"), "--report-dir", str(work / "report"),
+        "--client-model", model, "--workloads", str(work / "wl"), "--report-dir", str(work / "report"),
     ]  # fmt: skip
     code = run(argv, out, err)
     stop.set()
@@ -184,14 +184,22 @@ def scale(users: int, seconds: float, spawn_rate: float) -> int:
     summary = json.loads((work / "report" / "summary.json").read_text(encoding="utf-8"))
     jobs = summary["jobs"]
     print(
-        f"scale: {users} lifecycle users for {seconds:g}s (linkis-cli model, 2 s polls): exit {code}, "
+        f"scale: {users} lifecycle users for {seconds:g}s ({model} client model): exit {code}, "
         f"{summary['requests']} requests, {summary['failures']} failures, "
         f"{jobs['submitted']} jobs submitted, {jobs['left_running']} left running, "
+        f"p95 status {_p95(summary, '/entrance/[execID]/status')}, "
         f"generator peak RSS {peak[0] / 2**20:.0f} MiB"
     )
     if code != 0:
         print(err.getvalue()[-2000:])
     return code
+
+
+def _p95(summary: dict[str, object], name: str) -> str:
+    for entry in summary["entries"]:  # type: ignore[attr-defined]
+        if entry["name"] == name:
+            return f"{entry['p95']:.0f} ms"
+    return "-"
 
 
 def main() -> None:
@@ -200,14 +208,16 @@ def main() -> None:
     parser.add_argument("--eff-users", type=int, default=200)
     parser.add_argument("--scale-users", type=int, default=1000)
     parser.add_argument("--scale-time", type=float, default=60.0)
+    parser.add_argument("--scale-model", choices=["cli", "java"], default="cli")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-efficiency", action="store_true")
     args = parser.parse_args()
     seconds = 8.0 if args.quick else 20.0
-    efficiency(seconds, args.eff_users)
+    if not args.skip_efficiency:
+        efficiency(seconds, args.eff_users)
     if not args.skip_scale:
-        scale(
-            args.scale_users, args.scale_time, spawn_rate=max(args.scale_users / 20, 1)
-        )
+        spawn_rate = max(args.scale_users / 10, 1)
+        scale(args.scale_users, args.scale_time, spawn_rate, model=args.scale_model)
 
 
 if __name__ == "__main__":
