@@ -11,11 +11,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from linkis_harness.core.directive import engine_lines, engine_output_size
+from linkis_harness.core.jobstate import JobState
 from linkis_harness.core.logs import format_log_line
 
-__all__ = ["EngineChunk", "FixedChunk", "LogScript", "stamp"]
+if TYPE_CHECKING:
+    from linkis_harness.simulator.jobs import Job
+
+__all__ = ["EngineChunk", "FixedChunk", "LogScript", "build_log", "stamp"]
+
+BANNER = "************************************SCRIPT CODE************************************"
 
 
 def stamp(at: float, level: str, text: str) -> str:
@@ -110,3 +117,84 @@ def _between(chunk: Chunk, start: int, stop: int) -> list[str]:
     if isinstance(chunk, FixedChunk):
         return list(chunk.lines[start:stop])
     return chunk.lines(start, stop)
+
+
+def _preamble(job: Job) -> tuple[str, ...]:
+    at = job.submitted
+    code = job.code.split("\n")
+    while code and code[-1] == "":
+        code.pop()  # Java's split drops trailing empty strings
+    return (
+        stamp(
+            at,
+            "INFO",
+            f"Job with jobId : {job.task_id} and execID : {job.exec_id} submitted ",
+        ),
+        stamp(
+            at,
+            "INFO",
+            "You have submitted a new job, script code (after variable substitution) is",
+        ),
+        BANNER,
+        *code,
+        BANNER,
+        stamp(
+            at,
+            "INFO",
+            f"Your job is accepted,  jobID is {job.exec_id} and taskID is {job.task_id} in "
+            f"ServiceInstance(linkis-cg-entrance, {job.instance}). Please wait it to be scheduled",
+        ),
+    )
+
+
+_LIFECYCLE = {
+    JobState.SCHEDULED.value: ("INFO", "Your job is Scheduled. Please wait it to run."),
+    JobState.RUNNING.value: (
+        "INFO",
+        "Your job is Running now. Please wait it to complete.",
+    ),
+    JobState.SUCCEED.value: (
+        "INFO",
+        "Congratulations. Your job completed with status Success.",
+    ),
+}
+
+
+def _lifecycle_lines(state: str, at: float, attempt: int) -> tuple[str, ...]:
+    if state == JobState.WAIT_FOR_RETRY.value:
+        return (
+            stamp(
+                at,
+                "ERROR",
+                f"linkis-sim attempt {attempt} failed, the job will be retried",
+            ),
+            stamp(at, "INFO", "Your job is turn to retry. Please wait it to schedule."),
+        )
+    if state in _LIFECYCLE:
+        level, text = _LIFECYCLE[state]
+        return (stamp(at, level, text),)
+    text = f"Sorry. Your job completed with a status {state}. You can view logs for the reason."
+    return (stamp(at, "ERROR", text),)
+
+
+def build_log(job: Job) -> LogScript:
+    """Build the job's log over time from its record alone (so history can rebuild it after eviction)."""
+    chunks: list[FixedChunk | EngineChunk] = [FixedChunk(job.submitted, _preamble(job))]
+    attempt = 0
+    start, end = job.window
+    for at, state in job.timeline[1:]:
+        if state == JobState.CANCELLED.value and job.killed_at == at:
+            chunks.append(
+                FixedChunk(at, (stamp(at, "ERROR", "Job is killed by user!"),))
+            )
+        if state == JobState.WAIT_FOR_RETRY.value:
+            attempt += 1
+        chunks.append(FixedChunk(at, _lifecycle_lines(state, at, attempt)))
+        if state == JobState.RUNNING.value and at == start and job.directive.lines:
+            engine = EngineChunk(start, end, job.directive.lines)
+            if job.killed_at is not None:
+                engine = EngineChunk(
+                    start, end, job.directive.lines, engine.emitted(job.killed_at)
+                )
+            chunks.append(engine)
+    return LogScript(tuple(chunks))
