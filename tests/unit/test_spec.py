@@ -170,6 +170,8 @@ def test_schemathesis_loads_the_spec_and_targets_the_rest_prefix() -> None:
     submit = schema["/entrance/submit"]["POST"]
     case = submit.Case(body={"executionContent": {"code": "x"}, "labels": {}})
     assert case.as_transport_kwargs()["url"] == f"{BASE_URL}/entrance/submit"
+    # what `schemathesis run --origin http://host:port` appends to the origin
+    assert schema.base_path == "/api/rest_j/v1/"
     assert (
         schema.statistic.transitions.total >= 14
     )  # the stateful phase has links to follow
