@@ -30,6 +30,27 @@ POLL_INTERVAL = 0.2
 POLL_MAX_INTERVAL = 1.0
 
 
+# EntranceJob's log line when a job goes to WaitForRetry (API-FACTS §4).
+RETRY_LINE = "Your job is turn to retry"
+
+
+def retries_logged(client: LinkisClient, exec_id: str, task_id: Any) -> int:
+    """Count the entrance's retry lines in a job's log (entrance first, then the log file).
+
+    Polls miss a short WaitForRetry; the log line proves the retry really happened.
+    """
+    answer = client.log(exec_id, 0, -1, distinct_level=False)
+    text = answer.data.get("log") if answer.ok else None
+    if not isinstance(text, str):
+        history = client.job_history(task_id)
+        task = history.data.get("task") if history.ok else None
+        path = task.get("logPath") if isinstance(task, dict) else None
+        opened = client.open_log(path) if isinstance(path, str) and path else None
+        log = opened.data.get("log") if opened is not None and opened.ok else None
+        text = log[3] if isinstance(log, list) and len(log) == 4 else ""
+    return str(text).count(RETRY_LINE)
+
+
 def evidence(*answers: Answer | None) -> str:
     """Return the curl reproducers and responses of `answers`, for a violation's detail."""
     return "\n".join(a.evidence() for a in answers if a is not None)
