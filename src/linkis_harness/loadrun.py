@@ -457,6 +457,10 @@ def _start(
         str(port),
     ]
     master += ["--expect-workers", str(plan.expect_workers)]
+    if (
+        plan.workers
+    ):  # local workers that cannot start must not leave the master waiting
+        master += ["--expect-workers-max-wait", "60"]
     fleet.start(
         "master", master, _environment(settings, plan, work, SafetyPolicy()), logs
     )
@@ -498,6 +502,8 @@ def _supervise(
                 err.write(
                     f"load: {problem}; its jobs are killed at cleanup\n{proc.tail()}\n"
                 )
+                if all(p.crashed for p in fleet.procs[1:]):
+                    head.popen.send_signal(signal.SIGTERM)  # no generator left
         if time.monotonic() > deadline:
             problem = "Locust did not stop by itself; it was terminated"
             head.popen.send_signal(signal.SIGTERM)
@@ -547,7 +553,7 @@ def _run_worker(
             "worker", argv, _environment(settings, plan, work, policy), work / "logs"
         )
         out.write(
-            f"load: worker connected to {plan.master_host}:{plan.master_port}; log {proc.log}\n"
+            f"load: worker started for the master at {plan.master_host}:{plan.master_port}\n"
         )
         try:
             code = proc.popen.wait()
