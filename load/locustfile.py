@@ -24,8 +24,9 @@ import gevent
 from locust import FastHttpUser, constant, events, task
 from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 from scenarios.arrivals import ArrivalClock
+from scenarios.job import Job
 from scenarios.journal import LEDGER_MESSAGE, Journal
-from scenarios.lifecycle import Http, Job, Lifecycle
+from scenarios.lifecycle import Lifecycle
 from scenarios.options import (
     ENV_OUT,
     ENV_SHAPE,
@@ -35,6 +36,7 @@ from scenarios.options import (
     add_arguments,
 )
 from scenarios.shapes import SHAPES
+from scenarios.wire import Http
 
 from linkis_harness.core.sla import Kind, Series, evaluate, parse_slas
 from linkis_harness.safety import JobBudgetExhausted, RequestGuard, SafetyPolicy
