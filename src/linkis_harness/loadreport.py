@@ -1,72 +1,31 @@
-"""After a load run: clean up its jobs, summarize its samples, evaluate SLAs, write the reports.
+"""After a load run: summarize its raw samples, evaluate the SLAs, write the reports.
 
 Inputs are what the Locust processes left in `raw/`: `ledger.jsonl` (every job submitted,
-seen finished or killed at stop) and `samples.json` (exact raw samples, violations, users over
-time). Cleanup talks to the target through `LinkisClient`; everything else is computation and
-files. The chart uses matplotlib's Agg backend, here in the runner, never inside Locust.
+seen finished or killed at stop; see `loadcleanup`) and `samples.json` (exact raw samples,
+violations, users over time). The chart uses matplotlib's Agg backend, here in the runner,
+never inside Locust.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from linkis_harness.client import LinkisClient
-from linkis_harness.core.jobstate import TERMINAL
 from linkis_harness.core.sla import Series, Sla, SlaResult, evaluate, percentile
-from linkis_harness.errors import ExitCode, HarnessError
+from linkis_harness.errors import ExitCode
+from linkis_harness.loadcleanup import Cleanup, Ledger, print_cleanup
 
 __all__ = [
-    "Cleanup",
-    "Ledger",
     "Raw",
     "Result",
-    "clean_up",
-    "print_cleanup",
     "print_summary",
     "read_raw",
     "summarize",
     "write_reports",
 ]
-
-_TERMINAL = frozenset(str(s) for s in TERMINAL)
-_KILL_WAIT = (
-    30.0  # seconds to wait for killed jobs to show a terminal state in job history
-)
-
-
-@dataclass
-class Ledger:
-    """Jobs of the run: exec_id -> task_id/workload, and what the users saw."""
-
-    submitted: dict[str, dict[str, Any]] = field(default_factory=dict)
-    finished: dict[str, str] = field(default_factory=dict)
-    killed_at_stop: set[str] = field(default_factory=set)
-
-    @classmethod
-    def read(cls, path: Path) -> Ledger:
-        ledger = cls()
-        if not path.exists():
-            return ledger
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue  # a line cut short by a crash
-            exec_id = event.get("exec_id")
-            match event.get("event"):
-                case "submitted":
-                    ledger.submitted[exec_id] = event
-                case "finished":
-                    ledger.finished[exec_id] = str(event.get("state"))
-                case "cleanup_kill":
-                    ledger.killed_at_stop.add(exec_id)
-        return ledger
 
 
 @dataclass
@@ -82,104 +41,6 @@ def read_raw(directory: Path) -> Raw:
     if samples_path.exists():
         samples = json.loads(samples_path.read_text(encoding="utf-8"))
     return Raw(Ledger.read(directory / "ledger.jsonl"), samples)
-
-
-# -- cleanup --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Cleanup:
-    submitted: int = 0
-    finished: Counter[str] = field(default_factory=Counter)
-    killed: int = 0
-    ended_after_stop: Counter[str] = field(default_factory=Counter)
-    left_running: list[str] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)
-
-
-def _history_status(client: LinkisClient, task_id: Any) -> str | None:
-    try:
-        answer = client.job_history(task_id)
-    except HarnessError:
-        return None
-    task = (answer.data or {}).get("task") or {}
-    status = task.get("status") if answer.ok else None
-    return str(status) if status is not None else None
-
-
-def clean_up(client: LinkisClient, ledger: Ledger, out: TextIO) -> Cleanup:
-    """Kill every job the run did not see finish, then ask job history about every job."""
-    import time
-
-    result = Cleanup(submitted=len(ledger.submitted))
-    for exec_id in ledger.submitted:
-        if exec_id in ledger.finished:
-            result.finished[ledger.finished[exec_id]] += 1
-    unfinished = {e: j for e, j in ledger.submitted.items() if e not in ledger.finished}
-    statuses = _statuses(client, unfinished)
-    to_kill = [e for e, s in statuses.items() if s not in _TERMINAL]
-    if to_kill:
-        out.write(f"load: cleanup: killing {len(to_kill)} job(s) still running\n")
-    for exec_id in to_kill:
-        try:
-            client.kill(exec_id, unfinished[exec_id].get("task_id"))
-        except HarnessError as exc:
-            out.write(f"load: cleanup: kill {exec_id} failed: {exc}\n")
-    deadline = time.monotonic() + _KILL_WAIT
-    pending = {e: unfinished[e] for e in to_kill}
-    while pending and time.monotonic() < deadline:
-        time.sleep(0.5)
-        for exec_id, status in _statuses(client, pending).items():
-            if status in _TERMINAL:
-                statuses[exec_id] = status
-                del pending[exec_id]
-    for exec_id, status in statuses.items():
-        if (
-            exec_id in to_kill
-            or exec_id in ledger.killed_at_stop
-            or status == "Cancelled"
-        ):
-            result.killed += 1
-        elif status in _TERMINAL:
-            result.ended_after_stop[status] += 1
-    verified = _statuses(client, ledger.submitted)
-    for exec_id, status in verified.items():
-        if status is None:
-            result.unreadable.append(exec_id)
-        elif status not in _TERMINAL:
-            result.left_running.append(exec_id)
-    return result
-
-
-def _statuses(
-    client: LinkisClient, jobs: dict[str, dict[str, Any]]
-) -> dict[str, str | None]:
-    if not jobs:
-        return {}
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        found = pool.map(
-            lambda item: _history_status(client, item[1].get("task_id")), jobs.items()
-        )
-        return dict(zip(jobs, found, strict=True))
-
-
-def print_cleanup(cleanup: Cleanup, out: TextIO) -> None:
-    by_state = (
-        ", ".join(f"{s} {n}" for s, n in sorted(cleanup.finished.items())) or "none"
-    )
-    after = sum(cleanup.ended_after_stop.values())
-    out.write(
-        f"jobs: submitted {cleanup.submitted}, finished {sum(cleanup.finished.values())} "
-        f"({by_state}), killed at cleanup {cleanup.killed}"
-        + (f", ended on their own after the stop {after}" if after else "")
-        + f", left running {len(cleanup.left_running) + len(cleanup.unreadable)}"
-        + (
-            f" ({len(cleanup.unreadable)} not readable in job history)"
-            if cleanup.unreadable
-            else ""
-        )
-        + "\n"
-    )
 
 
 # -- summary --------------------------------------------------------------------------------------
