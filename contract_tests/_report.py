@@ -24,6 +24,7 @@ import os
 import re
 import shlex
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+
+from linkis_harness.core.rulecases import fingerprint
+from linkis_harness.core.rules import parse_rules
+from linkis_harness.errors import HarnessError
 
 FAMILIES = (
     "envelope",
@@ -51,13 +56,45 @@ _SECRET_VARS = ("LINKIS_PASSWORD", "LINKIS_TOKEN_CODE", "LINKIS_PEER_PASSWORD")
 _SECRET_HEADERS = {"cookie": "<session cookie>", "token-code": "$LINKIS_TOKEN_CODE"}
 _MAX_BODY = 2000
 _RING = 400
+_GATE_TIMEOUT = 300.0
 
 
 # -- secrets ---------------------------------------------------------------------------------
 
 
+_RULE_FILES = (
+    ("--linkis-token-rules", "LINKIS_TOKEN_RULES"),
+    ("--linkis-proxy-rules", "LINKIS_PROXY_RULES"),
+)
+_rule_keys: list[str] | None = None
+
+
+def _rule_tokens() -> list[str]:
+    """Token names of the rule files given to the suite: secrets too (a refusal echoes them)."""
+    global _rule_keys
+    if _rule_keys is None:
+        keys: list[str] = []
+        for option, variable in _RULE_FILES:
+            name = (
+                CONFIG.getoption(option, default=None) if CONFIG is not None else None
+            )
+            name = name or os.environ.get(variable)
+            if not name:
+                continue
+            try:
+                rules = parse_rules(
+                    Path(name).read_text(encoding="utf-8"), source=str(name)
+                )
+            except (OSError, HarnessError):
+                continue
+            keys += [rule.key for rule in rules.rules if len(rule.key) >= 3]
+        _rule_keys = keys
+    return _rule_keys
+
+
 def _secrets() -> list[tuple[str, str]]:
     pairs = [(os.environ[v], f"${v}") for v in _SECRET_VARS if os.environ.get(v)]
+    pairs += [(key, fingerprint(key)) for key in _rule_tokens()]
     # Longest first, so a password that contains another one is replaced whole.
     return sorted(pairs, key=lambda p: -len(p[0]))
 
@@ -262,6 +299,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Write the schemathesis cassette (VCR YAML) of the schema family here.",
     )
     group.addoption(
+        "--linkis-gate",
+        metavar="FILE",
+        help="Wait before the first test until FILE says 'go' ('abort': end without testing).",
+    )
+    group.addoption(
         "--linkis-seed",
         type=int,
         metavar="N",
@@ -281,7 +323,9 @@ def pytest_configure(config: pytest.Config) -> None:
     quirks: list[Quirk] = []
     for name in config.getoption("--linkis-quirks"):
         quirks.extend(load_quirks(Path(name)))
-    plugin = _ReportPlugin(config.getoption("--linkis-events"), quirks)
+    plugin = _ReportPlugin(
+        config.getoption("--linkis-events"), quirks, config.getoption("--linkis-gate")
+    )
     config.pluginmanager.register(plugin, "linkis-report-plugin")
 
 
@@ -313,8 +357,11 @@ def family_of(item: pytest.Item) -> str:
 
 
 class _ReportPlugin:
-    def __init__(self, events: str | None, quirks: list[Quirk]) -> None:
+    def __init__(
+        self, events: str | None, quirks: list[Quirk], gate: str | None
+    ) -> None:
         self.events_path = Path(events) if events else None
+        self.gate = Path(gate) if gate else None
         self.quirks = quirks
         self.recorder = _Recorder()
         self.marks: dict[str, int] = {}
@@ -341,6 +388,24 @@ class _ReportPlugin:
             {"event": "collected", "total": len(session.items), "families": counts}
         )
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """Hold the first test until the runner has proven the target (see `--linkis-gate`)."""
+        if self.gate is None:
+            return
+        deadline = time.monotonic() + _GATE_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                word = self.gate.read_text(encoding="utf-8").strip()
+            except FileNotFoundError:
+                word = ""
+            if word == "go":
+                return
+            if word == "abort":
+                pytest.exit("the run was called off before any test", returncode=2)
+            time.sleep(0.05)
+        pytest.exit("the runner never opened the gate", returncode=2)
+
     @pytest.hookimpl
     def pytest_runtest_logstart(
         self, nodeid: str, location: tuple[str, int | None, str]
@@ -353,6 +418,10 @@ class _ReportPlugin:
     ) -> Iterator[None]:
         report: pytest.TestReport = yield  # type: ignore[misc]
         report.user_properties.append(("linkis_family", family_of(item)))
+        if report.failed and report.longrepr is not None:
+            # JUnit and pytest's own output show this text: no password, token or ticket in it.
+            report.longrepr = scrub(str(report.longrepr))
+        report.sections = [(title, scrub(text)) for title, text in report.sections]
         if report.failed and call.excinfo is not None and self.quirks:
             finding = _finding(call.excinfo.value, family_of(item))
             text = f"{finding['title']}\n{finding['detail']}\n{finding['message']}"

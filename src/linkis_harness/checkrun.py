@@ -17,6 +17,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,7 @@ from typing import TextIO
 
 from linkis_harness import report, resources
 from linkis_harness.config import Settings
-from linkis_harness.errors import ConfigError, ExitCode, HarnessError, TargetError
+from linkis_harness.errors import ConfigError, ExitCode, HarnessError
 from linkis_harness.safety import SafetyPolicy, describe_request
 
 __all__ = ["SIM_PASSWORDS", "run_check"]
@@ -108,18 +109,29 @@ def run_check(
         err.write(f"error: {exc}\n")
         return ExitCode.NOT_RUN
     with contextlib.ExitStack() as stack:
-        if embedded:
+        work = Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="linkis-check-"))
+        )
+        port = _free_port() if embedded else None
+        if port is not None:
+            run = replace(
+                run, settings=run.settings.with_target(f"http://127.0.0.1:{port}")
+            )
+        # pytest starts (imports, collection) while the simulator starts and the login is
+        # proven; it waits at a gate before the first test.
+        suite = _Suite(run, work)
+        stack.callback(suite.abandon)
+        if port is not None:
             try:
-                url = stack.enter_context(_embedded(run, sim_speed))
+                stack.enter_context(_embedded(run, sim_speed, port))
             except HarnessError as exc:
                 err.write(f"error: the embedded simulator did not start: {exc}\n")
                 return ExitCode.NOT_RUN
-            run = replace(run, settings=run.settings.with_target(url))
             if not quiet:
-                out.write(f"embedded Linkis simulator at {url}\n")
+                out.write(f"embedded Linkis simulator at {run.settings.target}\n")
         try:
             _preflight(run.settings)
-        except (TargetError, ConfigError) as exc:
+        except HarnessError as exc:
             err.write(f"error: {exc}\n")
             return ExitCode.NOT_RUN
         if not quiet:
@@ -128,8 +140,16 @@ def run_check(
                 + (f", -m {run.markers!r}" if run.markers else "")
                 + ")\n"
             )
-        return _run_suite(run, out=out, err=err, quiet=quiet, started=started)
+        suite.open_gate()
+        return _finish(suite, out=out, err=err, quiet=quiet, started=started)
     return ExitCode.NOT_RUN  # pragma: no cover - the with-block always returns
+
+
+def _free_port() -> int:
+    """Return a free loopback port for the embedded simulator (known before it starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _resolve(
@@ -258,13 +278,14 @@ def _abs(path: Path | None) -> Path | None:
 
 
 @contextlib.contextmanager
-def _embedded(run: _Run, speed: float | None) -> Iterator[str]:
+def _embedded(run: _Run, speed: float | None, port: int) -> Iterator[str]:
     from linkis_harness.simulator.launch import start_simulator
 
     with start_simulator(
         proxy_rules=run.proxy_rules,
         token_rules=run.token_rules,
         speed=speed if speed is not None else 1.0,
+        extra_args=("--port", str(port)),
     ) as sim:
         yield sim.url
 
@@ -376,92 +397,107 @@ def pytest_environment(
     return env
 
 
-def _run_suite(
-    run: _Run, *, out: TextIO, err: TextIO, quiet: bool, started: float
-) -> int:
-    with tempfile.TemporaryDirectory(prefix="linkis-check-") as tmp:
-        work = Path(tmp)
+class _Suite:
+    """The pytest subprocess of one run: started at once, held at a gate until preflight passed."""
+
+    def __init__(self, run: _Run, work: Path) -> None:
+        self.run = run
         report_dir = run.report_dir
         if report_dir is not None:
             report_dir.mkdir(parents=True, exist_ok=True)
-        events = work / "events.jsonl"
-        junit = (report_dir / "junit.xml") if report_dir is not None else run.junit_xml
+        self.events = work / "events.jsonl"
+        self.gate = work / "gate"
+        self.junit = (
+            (report_dir / "junit.xml") if report_dir is not None else run.junit_xml
+        )
         cassette = (report_dir / "cassette.yaml") if report_dir is not None else None
-        log_path = (
+        self.log_path = (
             (report_dir / "pytest.log")
             if report_dir is not None
             else work / "pytest.log"
         )
-        argv = pytest_command(run, events=events, cassette=cassette, junit=junit)
-        env = pytest_environment(run.settings, run.policy)
-        results, code, interrupted = _follow(
-            argv, env, work, events, log_path, out, quiet
+        argv = pytest_command(
+            run, events=self.events, cassette=cassette, junit=self.junit
         )
-        wall = time.monotonic() - started
-        if (
-            junit is not None
-            and run.junit_xml is not None
-            and junit != run.junit_xml
-            and junit.is_file()
-        ):
-            run.junit_xml.parent.mkdir(parents=True, exist_ok=True)
-            run.junit_xml.write_bytes(junit.read_bytes())
-        exit_code = _exit_code(results, code, interrupted, log_path, run, err)
-        report.render_summary(results, out, wall=wall, quiet=quiet)
-        if report_dir is not None:
-            report.write_results(
-                report_dir / "results.json",
-                results,
-                target=run.settings.target,
-                profile=run.profile,
-                seed=run.seed,
-                markers=run.markers,
-                exit_code=int(exit_code),
-                wall_seconds=round(wall, 2),
-                durations={k: round(v, 2) for k, v in results.durations().items()},
-            )
-        return exit_code
-
-
-def _follow(
-    argv: list[str],
-    env: dict[str, str],
-    cwd: Path,
-    events: Path,
-    log_path: Path,
-    out: TextIO,
-    quiet: bool,
-) -> tuple[report.RunResults, int, bool]:
-    """Run pytest, echo each finished test, stop it cleanly on Ctrl-C."""
-    results = report.RunResults()
-    events.touch()
-    interrupted = False
-    with log_path.open("wb") as log, events.open("r", encoding="utf-8") as feed:
-        proc = subprocess.Popen(
+        argv += ["--linkis-gate", str(self.gate)]
+        self.events.touch()
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
             argv,
-            cwd=cwd,
-            env=env,
-            stdout=log,
+            cwd=work,
+            env=pytest_environment(run.settings, run.policy),
+            stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        pending = ""
-        try:
-            while True:
-                code = proc.poll()
-                pending = _drain(feed, pending, results, out, quiet)
-                if code is not None:
-                    break
-                time.sleep(_POLL)
-        except KeyboardInterrupt:
-            interrupted = True
-            out.write(
-                "\ninterrupted: stopping the suite (its jobs are killed on the way out)\n"
-            )
-            _stop(proc)
-        code = proc.wait()
-        _drain(feed, pending, results, out, quiet)
-    return results, code, interrupted
+
+    def open_gate(self) -> None:
+        self.gate.write_text("go", encoding="utf-8")
+
+    def abandon(self) -> None:
+        """Call the run off (preflight failed, or an error): no test runs; pytest ends."""
+        if self.proc.poll() is None:
+            self.gate.write_text("abort", encoding="utf-8")
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                _stop(self.proc)
+        self._log.close()
+
+    def follow(self, out: TextIO, quiet: bool) -> tuple[report.RunResults, int, bool]:
+        """Echo each finished test until pytest ends; stop it cleanly on Ctrl-C."""
+        results = report.RunResults()
+        interrupted = False
+        with self.events.open("r", encoding="utf-8") as feed:
+            pending = ""
+            try:
+                while True:
+                    code = self.proc.poll()
+                    pending = _drain(feed, pending, results, out, quiet)
+                    if code is not None:
+                        break
+                    time.sleep(_POLL)
+            except KeyboardInterrupt:
+                interrupted = True
+                out.write(
+                    "\ninterrupted: stopping the suite (its jobs are killed on the way out)\n"
+                )
+                _stop(self.proc)
+            code = self.proc.wait()
+            _drain(feed, pending, results, out, quiet)
+        return results, code, interrupted
+
+
+def _finish(
+    suite: _Suite, *, out: TextIO, err: TextIO, quiet: bool, started: float
+) -> int:
+    run = suite.run
+    results, code, interrupted = suite.follow(out, quiet)
+    wall = time.monotonic() - started
+    junit = suite.junit
+    if (
+        junit is not None
+        and run.junit_xml is not None
+        and junit != run.junit_xml
+        and junit.is_file()
+    ):
+        run.junit_xml.parent.mkdir(parents=True, exist_ok=True)
+        run.junit_xml.write_bytes(junit.read_bytes())
+    exit_code = _exit_code(results, code, interrupted, suite.log_path, run, err)
+    report.render_summary(results, out, wall=wall, quiet=quiet)
+    if run.report_dir is not None:
+        report.write_results(
+            run.report_dir / "results.json",
+            results,
+            target=run.settings.target,
+            profile=run.profile,
+            seed=run.seed,
+            markers=run.markers,
+            exit_code=int(exit_code),
+            wall_seconds=round(wall, 2),
+            durations={k: round(v, 2) for k, v in results.durations().items()},
+        )
+    return exit_code
 
 
 def _drain(
