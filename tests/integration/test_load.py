@@ -316,3 +316,36 @@ def test_dry_run_sends_nothing_and_read_only_refuses(workloads: Path) -> None:
         run_load(
             Settings(), out=out, err=io.StringIO(), policy=SafetyPolicy(read_only=True)
         )
+
+
+def test_open_model_never_outruns_its_arrival_schedule(
+    workloads: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "report"
+    code, out, err = _load(
+        "--users", "10", "--submit-rate", "2/s", "--run-time", "5s",
+        "--workloads", str(workloads), "--report-dir", str(report),
+    )  # fmt: skip
+    assert code == 0, out + err
+    assert "open model 2 jobs/s, pool 10 users" in out
+    summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
+    submits = next(e for e in summary["entries"] if e["name"] == "/entrance/submit")
+    lags = [e for e in summary["entries"] if e["name"].startswith("arrival_lag ")]
+    # Arrivals follow the clock (start + k / rate), so a run cannot submit more than its schedule.
+    assert 1 <= submits["count"] <= 2 * summary["duration_s"] + 1
+    assert sum(e["count"] for e in lags) == submits["count"]
+
+
+def test_step_shape_raises_users_in_steps(workloads: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    code, out, err = _load(
+        "--users", "8", "--spawn-rate", "8", "--shape", "step", "--run-time", "6s",
+        "--workloads", str(workloads), "--report-dir", str(report),
+    )  # fmt: skip
+    assert code == 0, out + err
+    samples = json.loads((report / "raw" / "samples.json").read_text(encoding="utf-8"))
+    users = [n for _, n in samples["users"]]
+    assert users == sorted(users)  # steps only go up
+    assert users[-1] == 8
+    assert users[0] < 8
+    assert len(set(users)) >= 3  # at least three of the four steps were seen
