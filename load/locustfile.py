@@ -155,9 +155,8 @@ def _finish(environment: Any, journal: Journal) -> None:
     runner.stop()
     journal.stopped = time.time()
     if isinstance(runner, MasterRunner):
-        gevent.sleep(
-            WORKER_REPORT_INTERVAL + 1.0
-        )  # workers' last samples (kills at stop)
+        # Wait for the workers' last reports: the samples of the kills their users made at stop.
+        gevent.sleep(WORKER_REPORT_INTERVAL + 1.0)
     runner.quit()
 
 
@@ -172,9 +171,8 @@ def _setup() -> tuple[WorkloadMix, Credentials, RequestGuard]:
 class LifecycleUser(FastHttpUser):
     """One client: one job at a time, from submit to its result (or its kill)."""
 
-    wait_time = constant(
-        0
-    )  # pacing is the poll interval (closed) or the arrival clock (open)
+    # Pacing is the poll interval (closed model) or the arrival clock (open model).
+    wait_time = constant(0)
     network_timeout = 30.0
     connection_timeout = 10.0
     insecure = os.environ.get("LINKIS_INSECURE") == "1"

@@ -106,9 +106,8 @@ class Lifecycle:
             )
         if job.finished:
             return True
-        if (
-            self.poll_interval < 1.0
-        ):  # the Java client reads progress each tick; linkis-cli does not
+        # The Java client reads progress each tick; linkis-cli does not.
+        if self.poll_interval < 1.0:
             self.http.call(
                 "GET",
                 f"{op_path}/progress",

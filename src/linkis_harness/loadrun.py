@@ -70,9 +70,7 @@ def run_load(
             err,
             reports=report_dir is not None,
         )
-    raise AssertionError(
-        "unreachable"
-    )  # pragma: no cover  (ExitStack does not swallow)
+    raise AssertionError("unreachable")  # pragma: no cover (ExitStack swallows nothing)
 
 
 def _cleanup_policy(policy: SafetyPolicy) -> SafetyPolicy:
@@ -150,9 +148,8 @@ def _run_worker(
         raise ConfigError(
             "--worker needs --user/--password or --token-code/--token-user"
         )
-    target = (
-        settings.target or "http://unused"
-    )  # the master sends its --host with the spawn
+    # The master sends its --host with the spawn message.
+    target = settings.target or "http://unused"
     argv = loadprocs.locust_argv(plan, target, work, reports=False)
     argv += [
         "--worker",
