@@ -1,6 +1,7 @@
 """The job history service: `jobhistory/{id}/get` and `jobhistory/list` (API-FACTS §7).
 
-Non-admins see only the jobs they submitted (`history-any-user` lifts that for `get`);
+Non-admins see only the jobs they submitted (`history-any-user` lifts that for `get`); the
+admin sees everyone's, or one user's with `proxyUser`;
 `list`'s `totalPage` is the row count (PageHelper quirk). `server-error` acts in `list`.
 """
 
@@ -110,7 +111,7 @@ class JobHistoryApi:
             end=end,
             offset=(page - 1) * size,
             limit=size,
-            user=None if user == ADMIN else user,
+            user=(query.get("proxyUser") or None) if user == ADMIN else user,
             task_id=numbers["taskID"],
             engine=query.get("executeApplicationName") or None,
             creator=query.get("creator") or None,

@@ -121,15 +121,24 @@ def start_simulator(
     stderr: list[str] = []
     started = time.monotonic()
     url = _wait_for_banner(process, timeout)
-    threading.Thread(target=_drain, args=(process.stderr, stderr), daemon=True).start()
+    drain = threading.Thread(target=_drain, args=(process.stderr, stderr), daemon=True)
+    drain.start()
+    threading.Thread(target=_drain, args=(process.stdout, []), daemon=True).start()
     sim = RunningSimulator(url=url, process=process, _stderr=stderr)
     if not url:
-        sim.stop()
         waited = time.monotonic() - started
+        try:
+            code = process.wait(0.5 if process.poll() is None else 5)
+            drain.join(
+                5
+            )  # the process is gone: read what it said before closing the pipes
+            what = f"exited with code {code} before it listened"
+        except subprocess.TimeoutExpired:
+            what = f"did not start within {waited:.1f}s"
+        sim.stop()
         detail = sim.stderr.strip() or "(no output)"
         raise SimulatorError(
-            f"the embedded simulator did not start within {waited:.1f}s "
-            f"(command: {' '.join(command[1:])}).\n\n{detail}"
+            f"the embedded simulator {what} (command: {' '.join(command[1:])}).\n\n{detail}"
         )
     try:
         yield sim
