@@ -78,7 +78,12 @@ def _config(
             "generation": {"max-examples": max_examples, "mode": "all"},
             "phases": {
                 **{name: {"enabled": name in phases} for name in PHASES},
-                "stateful": {"enabled": "stateful" in phases, "max-steps": 6},
+                # enough scenarios that some start from an accepted submit and follow its links
+                "stateful": {
+                    "enabled": "stateful" in phases,
+                    "max-steps": 6,
+                    "generation": {"max-examples": 10},
+                },
             },
             "checks": {
                 "enabled": False,

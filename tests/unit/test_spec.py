@@ -642,6 +642,15 @@ def test_both_body_styles_are_accepted_on_both_paths(
     assert validator.is_valid(new_style)
     assert validator.is_valid(old_style)
     assert not validator.is_valid({"executionContent": {"code": "x"}})  # labels missing
+    labels = {"engineType": "shell-1"}
+    # runType is required unless a codeType label is given (20009); blank code is 20007
+    assert not validator.is_valid({"executionContent": {"code": "x"}, "labels": labels})
+    assert validator.is_valid(
+        {"executionContent": {"code": "x"}, "labels": {**labels, "codeType": "shell"}}
+    )
+    assert not validator.is_valid(
+        {"executionContent": {"code": " \n", "runType": "shell"}, "labels": labels}
+    )
     assert not validator.is_valid({"code": "x"})
 
 
