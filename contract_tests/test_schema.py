@@ -59,10 +59,10 @@ pytestmark = pytest.mark.schema
 # examples per operation (fuzzing), coverage phase, modes, stateful scenarios and steps
 _PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {
-        "examples": 4,
+        "examples": 2,
         "coverage": False,
         "mode": "positive",
-        "scenarios": 3,
+        "scenarios": 2,
         "steps": 6,
     },
     "standard": {
