@@ -120,7 +120,9 @@ def run_schemathesis(
     config = _config(
         f"{sim.url}/api/rest_j/v1", phases=phases, max_examples=max_examples
     )
-    schema = schemathesis.openapi.from_path(str(SPEC_PATH), config=config)
+    schema: schemathesis.BaseSchema = schemathesis.openapi.from_path(
+        str(SPEC_PATH), config=config
+    )
     if operation_ids:
         schema = schema.include(operation_id=list(operation_ids))
     if exclude_ids:

@@ -22,6 +22,7 @@ import schemathesis
 import yaml
 from openapi_spec_validator import validate as validate_spec
 from openapi_spec_validator.validation.validators import OpenAPIV31SpecValidator
+from schemathesis.core.result import Ok
 
 from linkis_harness.core.execid import ExecId, ExecIdLayout
 from linkis_harness.resources import data_dir
@@ -72,7 +73,10 @@ def registry(spec: dict[str, Any]) -> referencing.Registry[Any]:
     resource = referencing.Resource.from_contents(
         spec, default_specification=referencing.jsonschema.DRAFT202012
     )
-    return referencing.Registry().with_resource(SPEC_URI, resource)
+    registry: referencing.Registry[Any] = referencing.Registry().with_resource(
+        SPEC_URI, resource
+    )
+    return registry
 
 
 def _escape(token: str) -> str:
@@ -164,8 +168,10 @@ def test_server_is_the_relative_rest_prefix(spec: dict[str, Any]) -> None:
 def test_schemathesis_loads_the_spec_and_targets_the_rest_prefix() -> None:
     schema = schemathesis.openapi.from_path(str(SPEC_PATH))
     schema.config.update(base_url=BASE_URL)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    labels = {operation.label for operation in operations}
+    labels = set()
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result
+        labels.add(result.ok().label)
     assert {f"{method} {path}" for method, path in REQUIRED_OPERATIONS} <= labels
     submit = schema["/entrance/submit"]["POST"]
     case = submit.Case(body={"executionContent": {"code": "x"}, "labels": {}})
@@ -295,7 +301,7 @@ def test_error_codes_follow_the_status_mapping(
             continue
         validator = _validator(spec, registry, method, path, int(code))
         for candidate in (-1, 0, 1, 2, 3, 4):
-            body = {
+            body: dict[str, Any] = {
                 "method": f"/api/rest_j/v1{path}",
                 "status": candidate,
                 "message": "x",
