@@ -291,3 +291,42 @@ def test_check_reports_a_target_breaking_mid_run(
             if j["status"] not in {"Succeed", "Failed", "Cancelled", "Timeout"}
         ]
         assert left == [], f"jobs left running after the run: {left}"
+
+
+@pytest.mark.parametrize(
+    ("name", "mode", "kwargs"),
+    [
+        ("load", "storm", {"after": 10, "count": 40}),
+        ("load", "die", {"after": 15}),
+        ("rules", "html", {"after": 4}),
+        ("rules", "hang", {"after": 4, "count": 2}),
+    ],
+)
+def test_load_and_rules_report_a_target_breaking_mid_run(
+    sim: Any,
+    rules_file: Path,
+    tmp_path: Path,
+    name: str,
+    mode: str,
+    kwargs: dict[str, int],
+) -> None:
+    report_dir = tmp_path / "report"
+    with BadServer(mode, upstream=sim.url, **kwargs) as proxy:  # type: ignore[arg-type]
+        argv = _command(name, proxy.url, rules_file, "--timeout", "1")
+        if name == "load":
+            argv += ["--report-dir", str(report_dir)]
+        code, out, err = _cli(argv)
+        broken = proxy.count > kwargs["after"]
+    assert broken, "the fault never fired: the run ended before it"
+    assert code in (1, 2), (
+        f"a broken target went unnoticed (exit {code}):\n{out}\n{err}"
+    )
+    if name == "load" and code == 1:
+        assert any(report_dir.iterdir()), "load wrote no report"
+    if "count" in kwargs:
+        left = [
+            j
+            for j in _history(sim)
+            if j["status"] not in {"Succeed", "Failed", "Cancelled", "Timeout"}
+        ]
+        assert left == [], f"jobs left running after the run: {left}"
