@@ -89,6 +89,13 @@ def with_evidence(
     )
 
 
+def _task_id(value: Any) -> int | str | None:
+    """The taskID to send back as `?taskID=` (only what the target gave as a number or text)."""
+    return (
+        value if isinstance(value, int | str) and not isinstance(value, bool) else None
+    )
+
+
 @dataclass
 class SubmittedJob:
     """A submit and what it answered; `exec_id`/`task_id` are None when the submit failed."""
@@ -213,6 +220,7 @@ class JobTracker:
             deadline=budget,
             interval=POLL_INTERVAL,
             max_interval=POLL_MAX_INTERVAL,
+            task_id=_task_id(job.task_id),
         )
         now = time.monotonic()
         finished = FinishedJob(job, observations, now - job.submitted_at)
@@ -237,7 +245,12 @@ class JobTracker:
         started = time.monotonic()
         after = failures = 0
         while time.monotonic() - started < workload.within and after <= polls:
-            observation = poll_once(client, job.exec_id, at=time.monotonic() - started)
+            observation = poll_once(
+                client,
+                job.exec_id,
+                at=time.monotonic() - started,
+                task_id=_task_id(job.task_id),
+            )
             running.observations.append(observation)
             if is_terminal(observation.state):
                 self.ended(job)

@@ -44,10 +44,15 @@ def _state_of(answer: Answer) -> str | None:
 
 
 def poll_once(
-    client: LinkisClient, exec_id: str, *, at: float, with_progress: bool = True
+    client: LinkisClient,
+    exec_id: str,
+    *,
+    at: float,
+    with_progress: bool = True,
+    task_id: int | str | None = None,
 ) -> Observation:
-    """Ask status (and progress) once."""
-    status = client.status(exec_id)
+    """Ask status (and progress) once; with `task_id` status survives eviction from memory."""
+    status = client.status(exec_id, task_id)
     progress_answer = client.progress(exec_id) if with_progress else None
     progress = (
         progress_answer.data.get("progress")
@@ -65,12 +70,15 @@ def wait_for_terminal(
     interval: float = 0.5,
     max_interval: float = 5.0,
     with_progress: bool = True,
+    task_id: int | str | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Observation]:
     """Poll until a terminal state, `deadline` seconds pass, or 3 polls in a row fail.
 
     Returns every observation; the last one is terminal unless time ran out or polling failed.
+    With `task_id`, status is asked with `?taskID=` so a job that ended and left the
+    entrance's memory between two polls is still answered (from job history, API-FACTS §3.2).
     """
     start = clock()
     observations: list[Observation] = []
@@ -78,7 +86,11 @@ def wait_for_terminal(
     step = 0
     while True:
         observation = poll_once(
-            client, exec_id, at=clock() - start, with_progress=with_progress
+            client,
+            exec_id,
+            at=clock() - start,
+            with_progress=with_progress,
+            task_id=task_id,
         )
         observations.append(observation)
         if is_terminal(observation.state):
