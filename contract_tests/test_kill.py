@@ -175,12 +175,30 @@ def test_owner_kill_cancels_the_job_and_it_stays(
         )
 
 
-def test_killing_a_finished_job_keeps_its_state(
-    client: LinkisClient, finished: FinishedJob
-) -> None:
-    exec_id = finished.job.require(CHECK)
+@pytest.fixture(scope="module")
+def ended(
+    client: LinkisClient, tracker: JobTracker, workloads: list[Workload]
+) -> FinishedJob:
+    """A job of its own that succeeded, so killing it cannot disturb the other families' jobs."""
+    quick = [
+        w for w in workloads if not w.runs_until_killed and "Succeed" in w.expect_status
+    ]
+    if not quick:
+        pytest.skip("no workload expected to Succeed in this profile")
+    finished = tracker.finish(
+        tracker.submit(client, min(quick, key=lambda w: w.within))
+    )
+    finished.job.require(CHECK)
     if not finished.terminal:
         pytest.skip(f"{finished.workload.name} never ended")
+    return finished
+
+
+def test_killing_a_finished_job_keeps_its_state(
+    client: LinkisClient, ended: FinishedJob
+) -> None:
+    finished = ended
+    exec_id = finished.job.require(CHECK)
     before = finished.final_state
     # Status 0 ("Forced Kill") and status 1 ("kill failed", #4733) are both real answers.
     kill = client.kill(exec_id, finished.task_id)
