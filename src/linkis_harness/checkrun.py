@@ -32,12 +32,11 @@ from linkis_harness.config import Settings
 from linkis_harness.errors import ConfigError, ExitCode, HarnessError
 from linkis_harness.safety import SafetyPolicy, describe_request
 
-__all__ = ["SIM_PASSWORDS", "run_check"]
+__all__ = ["pytest_command", "pytest_environment", "run_check"]
 
 # Default accounts of the embedded simulator (CONTRACTS.md "Users of the simulator").
 SIM_MAIN = ("alice", "alice123")
 SIM_PEER = ("bob", "bob123")
-SIM_PASSWORDS = {"hadoop": "hadoop", "alice": "alice123", "bob": "bob123"}
 _DEFAULT_PROXY_RULES = ("rules", "proxy.properties")
 _DEFAULT_TOKEN_RULES = ("rules", "tokens.properties")
 _POLL = 0.2
