@@ -52,7 +52,12 @@ from linkis_harness.core.envelope import (
 from linkis_harness.core.workload import Workload
 from linkis_harness.errors import ConfigError, HarnessError, MalformedEnvelope
 from linkis_harness.resources import data_dir
-from linkis_harness.safety import RequestGuard, SafetyPolicy
+from linkis_harness.safety import (
+    JobBudgetExhausted,
+    ReadOnlyRefused,
+    RequestGuard,
+    SafetyPolicy,
+)
 
 pytestmark = pytest.mark.schema
 
@@ -478,8 +483,14 @@ def test_operations_conform(
     settings: Settings,
     safe_workload: Workload | None,
     schema_record: _Record,
+    schema_guard: RequestGuard,
 ) -> None:
     _make_safe(case, safe_workload, settings.user or settings.token_user or "")
+    try:
+        # --rate-limit, --max-jobs and --read-only hold for generated calls too.
+        schema_guard.admit(case.method, case.formatted_path)
+    except (JobBudgetExhausted, ReadOnlyRefused):
+        return  # this case is not sent; the operation's other cases still are
     negative = (
         case.meta is not None and case.meta.generation.mode != GenerationMode.POSITIVE
     )
