@@ -56,20 +56,21 @@ class EntranceApi:
 
     def routes(self) -> list[Route]:
         base = "/api/rest_j/v1/entrance"
+        # The polled per-job reads first: Starlette tries routes in order (~8 µs a miss).
         return [
-            Route(f"{base}/execute", self.execute, methods=["POST"]),
-            Route(f"{base}/submit", self.submit, methods=["POST"]),
             Route(f"{base}/{{id}}/status", self.status, methods=["GET"]),
             Route(f"{base}/{{id}}/progress", self.progress, methods=["GET"]),
+            Route(f"{base}/{{id}}/log", self.logs.log, methods=["GET"]),
             Route(
                 f"{base}/{{id}}/progressWithResource",
                 self.progress_with_resource,
                 methods=["GET"],
             ),
-            Route(f"{base}/{{id}}/log", self.logs.log, methods=["GET"]),
             Route(f"{base}/{{id}}/kill", self.kill, methods=["GET"]),
             Route(f"{base}/{{id}}/killJobs", self.kill_jobs, methods=["POST"]),
             Route(f"{base}/{{id}}/pause", self.pause, methods=["GET"]),
+            Route(f"{base}/execute", self.execute, methods=["POST"]),
+            Route(f"{base}/submit", self.submit, methods=["POST"]),
         ]
 
     async def execute(self, request: Request) -> Response:
