@@ -590,5 +590,17 @@ def _finding(exc: BaseException, family: str) -> dict[str, Any]:
     }
     curl = re.search(r"^\s*(curl .+)$", text, re.MULTILINE)
     if curl:
-        finding["reproducer"] = {"curl": curl.group(1).strip(), "response": ""}
+        # schemathesis states the answer as "[500] Internal Server Error:" then the body in backticks.
+        answer = re.search(
+            r"^\[(\d{3})\] ([^\n]*):\n\n\s+`(.*?)`\s*$", text, re.MULTILINE | re.DOTALL
+        )
+        response = (
+            f"HTTP {answer.group(1)} {answer.group(2)}\n{answer.group(3)}"
+            if answer
+            else ""
+        )
+        finding["reproducer"] = {
+            "curl": curl.group(1).strip(),
+            "response": response[:_MAX_BODY],
+        }
     return finding

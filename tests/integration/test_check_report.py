@@ -278,3 +278,28 @@ def test_scrub_replaces_secrets_and_session_tickets(
     assert "hunter2-long" not in text
     assert "bfs_abc123" not in text
     assert "$LINKIS_PASSWORD" in text
+
+
+def test_schemathesis_failure_gives_curl_and_response() -> None:
+    text = (
+        "Schemathesis found 1 distinct failure\n\n- ST101 Server error\n\n"
+        '[500] Internal Server Error:\n\n    `{"status":500,"error":"Internal Server Error"}`\n\n'
+        "Reproduce with:\n\n    curl -X GET 'http://sim/api/rest_j/v1/jobhistory/list?status=Succeed'\n"
+    )
+    finding = _report._finding(AssertionError(text), "schema")
+    assert finding["check"] == "schema"
+    assert finding["reproducer"]["curl"].startswith(
+        "curl -X GET 'http://sim/api/rest_j/v1/jobhistory/list"
+    )
+    assert finding["reproducer"]["response"].startswith(
+        "HTTP 500 Internal Server Error\n{"
+    )
+
+
+def test_violation_evidence_becomes_the_reproducer() -> None:
+    detail = "status 1 at HTTP 200\nrequest:  curl -sS -X GET http://sim/x\nresponse: HTTP 200 (application/json)\n{}"
+    assert _report._evidence_in(detail) == {
+        "curl": "curl -sS -X GET http://sim/x",
+        "response": "HTTP 200 (application/json)\n{}",
+    }
+    assert _report._evidence_in("no evidence here") is None
