@@ -12,159 +12,22 @@ token mode sends `Token-Code`/`Token-User` on every call and never logs in.
 from __future__ import annotations
 
 import json as jsonlib
-import shlex
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import httpx
 
+from linkis_harness.client.answer import Answer, decode_answer
 from linkis_harness.config import Settings
-from linkis_harness.core.envelope import Envelope
-from linkis_harness.errors import (
-    ConfigError,
-    LoginFailed,
-    MalformedEnvelope,
-    TargetUnreachable,
-)
-from linkis_harness.safety import DryRunStop, RequestGuard, describe_request
+from linkis_harness.errors import ConfigError, LoginFailed, TargetUnreachable
+from linkis_harness.safety import DryRunStop, RequestGuard, describe_request, redact
 
-__all__ = ["TICKET_COOKIES", "Answer", "LinkisClient"]
+__all__ = ["TICKET_COOKIES", "LinkisClient"]
 
 # Session cookie names: 1.1.1+ first, then the 0.x-1.1.0 name (API-FACTS §2.2).
 TICKET_COOKIES = ("linkis_user_session_ticket_id_v1", "bdp-user-ticket-id")
-_SECRET_BODY_KEYS = frozenset({"password", "passwdEncrypt"})
-_SECRET_QUERY_KEYS = {"password": "<password>", "validationCode": "<validation-code>"}
-_SECRET_HEADERS = {
-    "token-code": "<token-code>",
-    "validation-code": "<validation-code>",
-}
-_EXCERPT = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """One request and what the target answered, with a secret-free curl reproducer."""
-
-    method: str
-    url: str
-    http_status: int
-    headers: Mapping[str, str] = field(repr=False)
-    body: bytes = field(repr=False)
-    envelope: Envelope | None = field(repr=False)
-    elapsed: float = field(repr=False)
-    sent_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    sent_body: bytes = field(default=b"", repr=False)
-    insecure: bool = field(default=False, repr=False)
-    secrets: tuple[str, ...] = field(default=(), repr=False)
-
-    @property
-    def status(self) -> int | None:
-        """The envelope's `status`, or None when the answer is not an envelope."""
-        return self.envelope.status if self.envelope is not None else None
-
-    @property
-    def data(self) -> dict[str, Any]:
-        """The envelope's `data` (empty when the answer is not an envelope)."""
-        return self.envelope.data if self.envelope is not None else {}
-
-    @property
-    def message(self) -> str:
-        """The envelope's `message` ('' when the answer is not an envelope)."""
-        return self.envelope.message if self.envelope is not None else ""
-
-    @property
-    def ok(self) -> bool:
-        """True for an envelope with status 0."""
-        return self.status == 0
-
-    @property
-    def content_type(self) -> str | None:
-        """The Content-Type header, if any."""
-        return self.headers.get("content-type")
-
-    def json(self) -> Any:
-        """Return the body parsed as JSON, or None when it is not JSON."""
-        try:
-            return jsonlib.loads(self.body)
-        except ValueError:
-            return None
-
-    def text(self, *, limit: int = _EXCERPT) -> str:
-        """Return the body as text with secrets scrubbed, cut at `limit` characters."""
-        text = _scrub(self.body.decode("utf-8", errors="replace"), self.secrets)
-        return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
-
-    def curl(self) -> str:
-        """Return a curl command repeating this request; passwords, tokens and tickets are placeholders."""
-        parts = ["curl", "-sS"]
-        if self.insecure:
-            parts.append("-k")
-        parts += ["-X", self.method, _scrub_url(self.url)]
-        for name, value in self.sent_headers:
-            parts += ["-H", f"{name}: {_scrub_header(name, value)}"]
-        if self.sent_body:
-            parts += ["--data-raw", _scrub_body(self.sent_body)]
-        return _scrub(" ".join(shlex.quote(p) for p in parts), self.secrets)
-
-    def evidence(self) -> str:
-        """Return the request as curl and the response, for a violation's detail."""
-        return (
-            f"request:  {self.curl()}\n"
-            f"response: HTTP {self.http_status} ({self.content_type or 'no content type'})"
-            f"\n{self.text()}"
-        )
-
-    def __repr__(self) -> str:
-        return f"Answer({self.method} {_scrub_url(self.url)} -> HTTP {self.http_status}, status {self.status})"
-
-
-def _scrub(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
-def _scrub_url(url: str) -> str:
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    query = [
-        (k, _SECRET_QUERY_KEYS.get(k, v))
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="<>:")))
-
-
-def _scrub_header(name: str, value: str) -> str:
-    lowered = name.lower()
-    if lowered in _SECRET_HEADERS:
-        return _SECRET_HEADERS[lowered]
-    if lowered == "cookie":
-        cookies = []
-        for item in value.split(";"):
-            key, _, _ = item.strip().partition("=")
-            cookies.append(f"{key}=<session-ticket>")
-        return "; ".join(cookies)
-    return value
-
-
-def _scrub_body(body: bytes) -> str:
-    text = body.decode("utf-8", errors="replace")
-    try:
-        parsed = jsonlib.loads(text)
-    except ValueError:
-        return text
-    if isinstance(parsed, dict) and _SECRET_BODY_KEYS & parsed.keys():
-        hidden = {
-            k: ("<password>" if k in _SECRET_BODY_KEYS else v)
-            for k, v in parsed.items()
-        }
-        return jsonlib.dumps(hidden, ensure_ascii=False)
-    return text
 
 
 def _unreachable(target: str, exc: httpx.TransportError, timeout: float) -> str:
@@ -324,7 +187,7 @@ class LinkisClient:
             if self._own_http:
                 self._http.cookies.clear()
         elapsed = time.monotonic() - started
-        body, envelope = _decode(response, raw, request)
+        body, envelope = decode_answer(response, raw, request)
         answer = Answer(
             method=method.upper(),
             url=str(request.url),
@@ -407,7 +270,7 @@ class LinkisClient:
             content=None,
             auth=False,
         )
-        scrubbed = _scrub(answer.message, (password,))
+        scrubbed = redact(answer.message, (password,))
         if answer.status != 0:
             if not raise_on_refusal:
                 return answer
@@ -558,30 +421,6 @@ class LinkisClient:
     def open_log(self, path: str) -> Answer:
         """`GET /filesystem/openLog?path=`."""
         return self.request("GET", "/filesystem/openLog", params={"path": path})
-
-
-def _decode(
-    response: httpx.Response, raw: bytes, request: httpx.Request
-) -> tuple[bytes, Envelope | None]:
-    """Return the body as its Content-Encoding says and its envelope (None when it is not one).
-
-    A body that does not decode as its Content-Encoding claims (a proxy lying about gzip) is
-    kept raw and has no envelope: the checks judge it; the client does not guess.
-    """
-    decoded = httpx.Response(
-        response.status_code,
-        headers=response.headers,
-        stream=httpx.ByteStream(raw),
-        request=request,
-    )
-    try:
-        body = decoded.read()
-    except httpx.DecodingError:
-        return raw, None
-    try:
-        return body, Envelope.from_json(body, http_status=response.status_code)
-    except (MalformedEnvelope, ValueError):
-        return body, None
 
 
 def _param(value: object) -> str:
