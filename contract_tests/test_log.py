@@ -191,7 +191,9 @@ def _examples(
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
         )(test)
-        return seed(int(chosen))(wrapped) if chosen is not None else wrapped
+        if chosen is None:
+            return wrapped
+        return seed(int(chosen) if str(chosen).isdigit() else chosen)(wrapped)
 
     return wrap
 

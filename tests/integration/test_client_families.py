@@ -254,3 +254,53 @@ def _wait_until(condition: Callable[[], bool], *, timeout: float) -> bool:
             return True
         time.sleep(0.1)
     return condition()
+
+
+def _suite(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *(str(SUITE / f"test_{f}.py") for f in FAMILIES),
+    ]
+    argv += [
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(SUITE),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rs",
+        *args,
+    ]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LINKIS_")}
+    clean |= {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **(env or {})}
+    return subprocess.run(
+        argv, capture_output=True, text=True, env=clean, timeout=120, check=False
+    )
+
+
+def test_without_a_target_every_check_skips_with_a_reason() -> None:
+    done = _suite()
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "passed" not in done.stdout
+    assert "failed" not in done.stdout
+    assert "no target: pass --linkis-target URL (or set LINKIS_TARGET)" in done.stdout
+
+
+def test_a_bad_workload_file_is_a_usage_error_naming_file_and_key(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "mine.yaml").write_text(
+        "name: mine\nengineType: shell-1\nrunType: shell\ncode: echo\nexpect: {status: Done, within: 5}\n",
+        encoding="utf-8",
+    )
+    done = _suite(
+        "--linkis-workloads", str(tmp_path), env={"LINKIS_TARGET": "http://127.0.0.1:9"}
+    )
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert f"{tmp_path / 'mine.yaml'}: 'expect.status' must be one of" in done.stderr
+    assert "got 'Done'" in done.stderr
