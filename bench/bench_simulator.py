@@ -200,7 +200,9 @@ def bench_status() -> None:
         for _ in range(
             ROUNDS * 2
         ):  # back-to-back pairs: a load change on the shared machine hits both
-            trivial = _rate(port, "/trivial", seconds=ROUND_SECONDS / 2)
+            trivial = _rate(
+                port, "/trivial", cookie, seconds=ROUND_SECONDS / 2
+            )  # same headers
             status = _rate(
                 port,
                 f"{API}/entrance/{exec_id}/status",

@@ -47,8 +47,9 @@ def create_app(
         yield
         store.history.close()
 
+    entrance = EntranceApi(store, faults)
     routes = [
-        *EntranceApi(store, faults).routes(),
+        *entrance.routes(),
         *JobHistoryApi(store, faults).routes(),
         *FilesystemApi(store, faults).routes(),
     ]
@@ -58,6 +59,9 @@ def create_app(
         lifespan=lifespan,
     )
     services.router.redirect_slashes = False
-    return Gateway(
+    gateway = Gateway(
         services, auth=auth, instance=store.instance, proxy_headers=proxy_headers
     )
+    for operation, handler in entrance.polled().items():
+        gateway.forward(operation, handler)
+    return gateway

@@ -7,6 +7,7 @@ The state and progress fault modes act here, once each.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -72,6 +73,10 @@ class EntranceApi:
             Route(f"{base}/execute", self.execute, methods=["POST"]),
             Route(f"{base}/submit", self.submit, methods=["POST"]),
         ]
+
+    def polled(self) -> dict[str, Callable[[Request], Awaitable[Response]]]:
+        """Return the per-job reads clients poll, for the gateway to forward directly."""
+        return {"status": self.status, "progress": self.progress, "log": self.logs.log}
 
     async def execute(self, request: Request) -> Response:
         return await self._accept(request, "/api/entrance/execute")

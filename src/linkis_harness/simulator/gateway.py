@@ -9,7 +9,9 @@ then routed by their execID (routing errors: HTTP 200, status 1). Bodies beyond 
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,6 +32,8 @@ __all__ = ["RAW_HEADER_NAMES", "SCOPE_USER", "Gateway"]
 RAW_HEADER_NAMES = "linkis.raw_header_names"  # scope key set by our uvicorn protocol
 SCOPE_USER = "linkis.user"
 SCOPE_SHORT_ID = "linkis.short_id"
+_log = logging.getLogger("linkis_harness.simulator")
+Handler = Callable[[Request], Awaitable[Response]]
 _VERSION = re.compile(r"^/api/rest_j/(v[^/]*)/")
 # SecurityFilter adds these to every answer (API-FACTS §2.1).
 _CORS = (
@@ -60,6 +64,7 @@ class Gateway:
         self.max_body = max_body
         self._users = UserApi(auth, instance)
         self._routes: dict[str, str] = {}
+        self._direct: dict[str, Handler] = {}
 
     @property
     def _where(self) -> str:
@@ -110,7 +115,23 @@ class Gateway:
                 scope[SCOPE_SHORT_ID] = self._route(parts[2])
             except RouteError as exc:
                 return self._routing_error(path, exc.root_cause, exc.stack)
+            direct = self._direct.get(parts[3]) if len(parts) == 4 else None
+            if direct is not None and scope["method"] == "GET":
+                scope["path_params"] = {"id": parts[2]}
+                try:
+                    return await direct(request)
+                except Exception:  # a simulator bug: log it, answer like Spring would
+                    _log.exception("unhandled error on %s", path)
+                    return spring_error(500, path)
         return None
+
+    def forward(self, operation: str, handler: Handler) -> None:
+        """Send `GET /entrance/<execID>/<operation>` straight to `handler` once routed.
+
+        The polled reads skip the backend's route table (the gateway already knows where they go);
+        every other request, including wrong methods on these paths, goes through it.
+        """
+        self._direct[operation] = handler
 
     def _route(self, exec_id: str) -> str:
         """Route an execID to the short id the entrance looks up (memoized: polls repeat ids)."""
