@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import gevent
+from gevent import Greenlet, GreenletExit
 from locust import FastHttpUser, constant, events, task
 from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 from scenarios.arrivals import ArrivalClock
@@ -43,6 +44,8 @@ from linkis_harness.safety import JobBudgetExhausted, RequestGuard, SafetyPolicy
 
 # The process's shared state (one Locust process = one journal, mix, guard, arrival clock).
 _PROCESS: dict[str, Any] = {}
+# Submits whose user was stopped while they were in flight (their jobs are killed on arrival).
+_ORPHANS: set[Greenlet] = set()
 
 if (
     os.environ.get(ENV_SHAPE) in SHAPES
@@ -154,6 +157,7 @@ def _finish(environment: Any, journal: Journal) -> None:
     runner = environment.runner
     runner.stop()
     journal.stopped = time.time()
+    gevent.joinall(list(_ORPHANS), timeout=10.0)  # submits still in flight at the stop
     if isinstance(runner, MasterRunner):
         # Wait for the workers' last reports: the samples of the kills their users made at stop.
         gevent.sleep(WORKER_REPORT_INTERVAL + 1.0)
@@ -225,11 +229,18 @@ class LifecycleUser(FastHttpUser):
             if lag < 0:
                 gevent.sleep(-lag)
             self.http.metric(f"arrival_lag {workload.name}", max(lag, 0.0) * 1000)
+        # The submit runs in its own greenlet: a user stopped while its submit is in flight
+        # must not lose a job the target has already accepted (see _adopt_orphan).
+        submitting = gevent.spawn(self.lifecycle.submit, workload)
         try:
-            job = self.lifecycle.submit(workload)
+            job = submitting.get()
         except JobBudgetExhausted:
             self.exhausted = self.journal.budget_exhausted = True
             return
+        except GreenletExit:
+            _ORPHANS.add(submitting)
+            submitting.link_value(self._adopt_orphan)
+            raise
         if job is None:
             gevent.sleep(self.options.poll_interval)
             return
@@ -251,6 +262,23 @@ class LifecycleUser(FastHttpUser):
                 state=job.state,
             )
         self.job = None
+
+    def _adopt_orphan(self, submitting: Greenlet) -> None:
+        """A submit answered after its user was stopped: record the job and kill it."""
+        try:
+            job = submitting.value
+            if job is not None:
+                self.journal.job_event(
+                    self.environment.runner,
+                    event="submitted",
+                    exec_id=job.exec_id,
+                    task_id=job.task_id,
+                    workload=job.workload.name,
+                )
+                self.job = job
+                self.on_stop()
+        finally:
+            _ORPHANS.discard(submitting)
 
     def on_stop(self) -> None:
         job = self.job

@@ -34,7 +34,6 @@ class Ledger:
 
     submitted: dict[str, dict[str, Any]] = field(default_factory=dict)
     finished: dict[str, str] = field(default_factory=dict)
-    killed_at_stop: set[str] = field(default_factory=set)
 
     @classmethod
     def read(cls, path: Path) -> Ledger:
@@ -52,8 +51,6 @@ class Ledger:
                     ledger.submitted[exec_id] = event
                 case "finished":
                     ledger.finished[exec_id] = str(event.get("state"))
-                case "cleanup_kill":
-                    ledger.killed_at_stop.add(exec_id)
         return ledger
 
 
@@ -101,12 +98,10 @@ def clean_up(client: LinkisClient, ledger: Ledger, out: TextIO) -> Cleanup:
             if status in _TERMINAL:
                 statuses[exec_id] = status
                 del pending[exec_id]
-    for exec_id, status in statuses.items():
-        if (
-            exec_id in to_kill
-            or exec_id in ledger.killed_at_stop
-            or status == "Cancelled"
-        ):
+    for status in statuses.values():
+        # Cancelled: killed by its user at the stop or by this cleanup. Any other terminal
+        # state: it ended on its own first (a kill of a finished job changes nothing, #4733).
+        if status == "Cancelled":
             result.killed += 1
         elif status in _TERMINAL:
             result.ended_after_stop[status] += 1
