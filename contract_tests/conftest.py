@@ -18,7 +18,7 @@ from _lifecycle import FinishedJob, JobTracker, RunningJob
 from linkis_harness import config as harness_config
 from linkis_harness.client import LinkisClient
 from linkis_harness.core.workload import PROFILES, Workload
-from linkis_harness.errors import ConfigError, TargetError
+from linkis_harness.errors import ConfigError, LoginFailed, TargetError
 from linkis_harness.resources import data_dir
 from linkis_harness.safety import (
     JobBudgetExhausted,
@@ -237,9 +237,20 @@ def peer_client(
             token_user=None,
         )
     elif settings.uses_token:
+        # No peer password: act as the peer through the main token, if the token admits it.
         peer = dataclasses.replace(
             settings, user=None, password=None, token_user=settings.peer_user
         )
+        client = _client(pytestconfig, peer, authenticate=False)
+        try:
+            client.authenticate()
+        except LoginFailed:
+            pytest.skip(
+                f"the token does not admit peer user {settings.peer_user!r}: set LINKIS_PEER_PASSWORD"
+            )
+        except TargetError as exc:
+            pytest.exit(str(exc), returncode=2)
+        return client
     else:
         pytest.skip(
             "no peer password: set LINKIS_PEER_PASSWORD (or use a token that admits the peer)"
