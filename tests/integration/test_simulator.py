@@ -486,6 +486,7 @@ def test_framework_errors_come_in_springs_body(alice: Session) -> None:
     )
     exec_id, _ = alice.submit("# linkis-sim: duration=0\necho m")
     _spring(post(f"/entrance/{exec_id}/kill"), 405)
+    _spring(post(f"/entrance/{exec_id}/status"), 405)  # forwarded reads are GET only too
     _spring(alice.get("/entrance/nothing-here"), 404)
     _spring(alice.get("/no/such/service"), 404)
     _spring(alice.get("/jobhistory/abc/get"), 400)
