@@ -196,8 +196,11 @@ def test_faithful_simulator_passes_every_phase(faithful: RunningSimulator) -> No
     # A generated /user/logout drops the run's session ticket; schemathesis re-logs in the unit
     # phases but not in the stateful one, which would then see only 401s. Logout runs apart.
     report = run_schemathesis(faithful, exclude_ids=LOGOUT_OPERATIONS)
-    assert report.failures == [], report.describe()
-    assert report.errors == [], report.describe()
+    diagnosis = (
+        f"{report.describe()}\n\nsimulator stderr (tail):\n{faithful.stderr[-3000:]}"
+    )
+    assert report.failures == [], diagnosis
+    assert report.errors == [], diagnosis
     assert report.phases_run == set(PHASES), report.phases_run
     assert len(report.answered) == 21 - len(LOGOUT_OPERATIONS), sorted(report.answered)
     # The stateful phase followed submit/execute links to real jobs (a random id never gets status 0).
