@@ -204,6 +204,8 @@ class LifecycleUser(FastHttpUser):
         )
         self.job: Job | None = None
         self.logged_in = credentials.password is None
+        if credentials.password is not None:
+            self.http.relogin = self._login
         self.exhausted = False
 
     def _login(self) -> bool:

@@ -25,6 +25,9 @@ class Http:
         self.fire = fire
         self.headers = headers
         self.guard = guard
+        # Password users log in again once when the session expired (status -1, HTTP 401),
+        # as the Java client does; the expired answer still counts as a failure.
+        self.relogin: Callable[[], bool] | None = None
 
     def call(
         self,
@@ -40,6 +43,30 @@ class Http:
         exec_id: str | None = None,
     ) -> dict[str, Any] | None:
         """Return the envelope (status 0, or any status with `allow_error`) or None on failure."""
+        answer = self._send(
+            method, path, op, params, body, expected_method, check, allow_error, exec_id
+        )
+        if not isinstance(answer, _Expired):
+            return answer
+        if self.relogin is None or op == "login" or not self.relogin():
+            return None
+        retried = self._send(
+            method, path, op, params, body, expected_method, check, allow_error, exec_id
+        )
+        return None if isinstance(retried, _Expired) else retried
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        op: str,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        expected_method: str | None,
+        check: Check | None,
+        allow_error: bool,
+        exec_id: str | None,
+    ) -> dict[str, Any] | _Expired | None:
         if self.guard is not None:
             self.guard.admit(method, API + path)
         url = API + path + ("?" + urlencode(params) if params else "")
@@ -66,7 +93,7 @@ class Http:
             if envelope.get("status") != 0 and not allow_error:
                 text = str(envelope.get("message", ""))[:200]
                 resp.failure(f"status {envelope.get('status')}: {text}")
-                return None
+                return _EXPIRED if envelope.get("status") == -1 else None
             violation = check(envelope) if check is not None else None
             if violation is not None:
                 resp.failure(violation.to_exception(operation=name, exec_id=exec_id))
@@ -88,6 +115,11 @@ class Http:
         )
 
 
+class _Expired:
+    """The session expired (status -1): the caller may log in again and retry once."""
+
+
+_EXPIRED = _Expired()
 _ENVELOPE_KEYS = frozenset({"method", "status", "message", "data"})
 
 
