@@ -209,6 +209,22 @@ def test_rate_limit_holds_at_the_target(
     assert worst <= rate + 1, f"{worst} requests reached the target within one second"
 
 
+def test_load_with_workers_splits_rate_and_budget(sim: Any, rules_file: Path) -> None:
+    """Two Locust workers share --rate-limit and --max-jobs; together they stay within both."""
+    rate = 10.0
+    with BadServer("ok", upstream=sim.url) as proxy:
+        argv = _command(
+            "load", proxy.url, rules_file, "--rate-limit", str(rate), "--max-jobs", "5"
+        )
+        argv[argv.index("--users") + 1] = "4"
+        argv += ["--workers", "2"]
+        code, out, err = _cli(argv)
+    assert code in (0, 1), out + err
+    assert 1 <= len(_submits(proxy)) <= 5, _submits(proxy)
+    worst = max_in_window([s.at for s in proxy.seen], 1.0)
+    assert worst <= rate + 1, f"{worst} requests reached the target within one second"
+
+
 # -- sessions that expire mid-run --------------------------------------------------------------
 
 
