@@ -467,6 +467,14 @@ def test_framework_errors_come_in_springs_body(alice: Session) -> None:
     _spring(
         post(
             "/entrance/submit",
+            content=b'{"params": NaN}',
+            headers={"Content-Type": "application/json"},
+        ),
+        400,
+    )
+    _spring(
+        post(
+            "/entrance/submit",
             content=b"[1, 2]",
             headers={"Content-Type": "application/json"},
         ),
@@ -486,7 +494,9 @@ def test_framework_errors_come_in_springs_body(alice: Session) -> None:
     )
     exec_id, _ = alice.submit("# linkis-sim: duration=0\necho m")
     _spring(post(f"/entrance/{exec_id}/kill"), 405)
-    _spring(post(f"/entrance/{exec_id}/status"), 405)  # forwarded reads are GET only too
+    _spring(
+        post(f"/entrance/{exec_id}/status"), 405
+    )  # forwarded reads are GET only too
     _spring(alice.get("/entrance/nothing-here"), 404)
     _spring(alice.get("/no/such/service"), 404)
     _spring(alice.get("/jobhistory/abc/get"), 400)
@@ -521,7 +531,9 @@ def test_not_logged_in_is_401_with_the_request_uri(sim: RunningSimulator) -> Non
     assert answer.status_code == 401
     assert data["status"] == -1
     assert data["method"] == f"{API}/jobhistory/list"
-    assert answer.headers["access-control-allow-origin"] == "*"  # SecurityFilter's CORS headers
+    assert (
+        answer.headers["access-control-allow-origin"] == "*"
+    )  # SecurityFilter's CORS headers
     assert answer.headers["access-control-allow-credentials"] == "true"
     assert (
         data["message"]

@@ -20,6 +20,11 @@ __all__ = ["MAX_BODY", "read_bounded", "read_json_object"]
 MAX_BODY = 4 * 1024 * 1024
 
 
+def _no_constant(name: str) -> Any:
+    """Refuse `NaN`/`Infinity`: Jackson does not accept them (Spring's 400)."""
+    raise ValueError(f"JSON does not allow {name}")
+
+
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or (
@@ -50,7 +55,7 @@ async def read_json_object(
     if raw is None:
         return spring_error(413, path)
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return spring_error(400, path)
     if not isinstance(body, dict):

@@ -71,10 +71,7 @@ def task_record(job: Job, now: float, faults: Faults) -> dict[str, Any]:
         JobState(job.state(now)).ordinal >= JobState.RUNNING.ordinal
         and job.error is None
     )
-    params = json.loads(json.dumps(job.params))
-    runtime = params.setdefault("configuration", {}).setdefault("runtime", {})
-    if isinstance(runtime, dict):
-        runtime[_RESULT_KEY] = "hdfs:///tmp/linkis/"
+    params = _with_result_path(job.params)
     end = job.finished_at if job.is_terminal(now) else now
     err_code, err_desc = job.error if job.error is not None else _failure(job, now)
     return {
@@ -108,6 +105,17 @@ def task_record(job: Job, now: float, faults: Faults) -> dict[str, Any]:
         "observeInfo": None,
         "subJobs": None,
     }
+
+
+def _with_result_path(params: dict[str, Any]) -> dict[str, Any]:
+    """Return `params` plus `configuration.runtime[wds.linkis.resultSet.store.path]` (§13)."""
+    copy: dict[str, Any] = json.loads(json.dumps(params))
+    configuration = copy.setdefault("configuration", {})
+    if isinstance(configuration, dict):
+        runtime = configuration.setdefault("runtime", {})
+        if isinstance(runtime, dict):
+            runtime[_RESULT_KEY] = "hdfs:///tmp/linkis/"
+    return copy
 
 
 def _failure(job: Job, now: float) -> tuple[int | None, str | None]:
