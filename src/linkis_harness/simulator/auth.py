@@ -36,6 +36,7 @@ DEFAULT_USERS: Mapping[str, str] = MappingProxyType(
     }
 )
 SESSION_TIMEOUT_MS = 7_200_000
+MAX_SESSIONS = 100_000  # a load test logging in forever must not grow memory forever
 
 
 def parse_users(text: str, *, source: str) -> dict[str, str]:
@@ -84,6 +85,10 @@ class Auth:
 
     def open_session(self, user: str) -> str:
         ticket = "bfs_" + secrets.token_urlsafe(24)
+        if (
+            len(self.sessions) >= MAX_SESSIONS
+        ):  # the oldest ticket expires (no idle timer here)
+            del self.sessions[next(iter(self.sessions))]
         self.sessions[ticket] = user
         return ticket
 

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from linkis_harness.simulator.auth import SESSION_COOKIE, Auth
+from linkis_harness.simulator.auth import SESSION_COOKIE, SESSION_TIMEOUT_MS, Auth
 from linkis_harness.simulator.bodies import read_bounded
 from linkis_harness.simulator.responses import envelope_response
 
@@ -77,7 +77,7 @@ class UserApi:
         data = {
             "userName": name,
             "isAdmin": is_admin,
-            "sessionTimeOut": 7_200_000,
+            "sessionTimeOut": SESSION_TIMEOUT_MS,
             "enableWatermark": False,
         }
         response = envelope_response(None, 0, "login successful(登录成功)！", data)
