@@ -78,11 +78,11 @@ _PROFILES: dict[str, dict[str, Any]] = {
         "steps": 10,
     },
     "deep": {
-        "examples": 60,
+        "examples": 40,
         "coverage": True,
         "mode": "all",
-        "scenarios": 30,
-        "steps": 20,
+        "scenarios": 15,
+        "steps": 15,
     },
 }
 # Operations that would end the suite's own session or act on other identities.
