@@ -540,9 +540,9 @@ class BadServer:
                 message = f"Token Authentication Failed, token: {token}，tokenUser: {user}, reason: errCode: 15201"
                 return _Reply(401, _envelope(-1, message, method=uri))
         else:
-            ticket = self._ticket_of(request)
+            presented = self._ticket_of(request)
             with self._lock:
-                known = ticket is not None and ticket in self._tickets
+                known = presented is not None and presented in self._tickets
             if not known:
                 return _Reply(401, _envelope(-1, _NOT_LOGGED_IN, method=uri))
         method = "/api" + uri.removeprefix(PREFIX)

@@ -18,9 +18,7 @@ from pathlib import Path
 import pytest
 
 from linkis_harness.cli import run
-
-sys.path.insert(0, str(Path(__file__).parent))
-from badserver import PREFIX, BadServer, self_signed_context
+from tests.integration.badserver import PREFIX, BadServer, self_signed_context
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,7 @@ as an httpx or JSON exception escaping to the runner.
 from __future__ import annotations
 
 import socket
-import sys
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -24,9 +22,7 @@ from linkis_harness.safety import (
     RequestGuard,
     SafetyPolicy,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))
-from badserver import BadServer, max_in_window, self_signed_context
+from tests.integration.badserver import BadServer, max_in_window, self_signed_context
 
 pytestmark = pytest.mark.slow
 
@@ -269,12 +265,13 @@ def test_max_jobs_and_read_only_stop_requests_before_the_wire(bad: BadServer) ->
     before = bad.count
     with LinkisClient(_settings(bad.url), guard=guard) as client:
         client.login()
-        for call in (
+        calls: list[Callable[[], object]] = [
             lambda: client.submit({}),
             lambda: client.execute({}),
             lambda: client.kill("exec_id018011x_0"),
             lambda: client.pause("exec_id018011x_0"),
-        ):
+        ]
+        for call in calls:
             with pytest.raises(ReadOnlyRefused):
                 call()
         assert client.status("exec_id018011x_0").ok
@@ -289,10 +286,11 @@ def test_dry_run_sends_nothing_and_prints_no_secret(bad: BadServer) -> None:
         target=bad.url, token_code=TOKEN, token_user="alice", timeout=1.0
     )
     with LinkisClient(settings, guard=guard, on_dry_run=printed.append) as client:
-        for call in (
+        calls: list[Callable[[], object]] = [
             lambda: client.submit({"executionContent": {"code": "echo 1"}}),
             lambda: client.job_history_list(pageSize=1),
-        ):
+        ]
+        for call in calls:
             with pytest.raises(DryRunStop):
                 call()
     with (

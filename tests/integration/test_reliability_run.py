@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,7 @@ import httpx
 import pytest
 
 from linkis_harness.cli import run
-
-sys.path.insert(0, str(Path(__file__).parent))
-from badserver import PREFIX, BadServer, max_in_window
+from tests.integration.badserver import PREFIX, BadServer, max_in_window
 
 launch = pytest.importorskip("linkis_harness.simulator.launch")
 

@@ -20,8 +20,7 @@ from urllib.parse import quote
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from badserver import TICKET, BadServer
+from tests.integration.badserver import TICKET, BadServer
 
 launch = pytest.importorskip("linkis_harness.simulator.launch")
 
