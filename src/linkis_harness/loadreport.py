@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from linkis_harness import htmlreport
 from linkis_harness.core.sla import Series, Sla, SlaResult, evaluate, percentile
 from linkis_harness.errors import ExitCode
 from linkis_harness.loadcleanup import Cleanup, Ledger, print_cleanup
@@ -220,7 +221,7 @@ def _reasons(result: Result) -> list[str]:
 
 
 def write_reports(result: Result, raw: Raw, directory: Path) -> None:
-    """summary.json (lifecycle metrics, SLAs, jobs) and lifecycle.png next to Locust's reports."""
+    """summary.json, lifecycle.png and load-report.html (self-contained) next to Locust's reports."""
     cleanup = result.cleanup
     summary = {
         "duration_s": result.duration_s,
@@ -241,6 +242,7 @@ def write_reports(result: Result, raw: Raw, directory: Path) -> None:
             {
                 "sla": r.sla.text,
                 "observed": r.observed,
+                "shown": r.sla.shown(r.observed) if r.observed is not None else None,
                 "held": r.held,
                 "detail": r.detail,
             }
@@ -249,11 +251,13 @@ def write_reports(result: Result, raw: Raw, directory: Path) -> None:
         "aborted": result.aborted,
         "problem": result.problem,
         "exit_code": int(result.exit_code),
+        "timeline": timeline(result),
     }
     (directory / "summary.json").write_text(
         json.dumps(summary, indent=2), encoding="utf-8"
     )
     chart(result, directory / "lifecycle.png")
+    htmlreport.write_load_report(directory)
 
 
 def _buckets(
@@ -265,6 +269,33 @@ def _buckets(
     return found
 
 
+def timeline(result: Result) -> dict[str, Any]:
+    """Lifecycle percentiles per time window and users over time (seconds into the run)."""
+    width = _window(result)
+    lifecycle: dict[str, list[dict[str, float]]] = {}
+    for family in ("job_running", "job_total"):
+        names = [n for n in result.series if n.split(" ")[0] == family]
+        times = [t for n in names for t in result.times[n]]
+        values = [v for n in names for v in result.series[n].values]
+        if not values:
+            continue
+        lifecycle[family] = [
+            {
+                "t": round((k + 0.5) * width, 3),
+                "count": len(vs),
+                "p50": percentile(vs, 50),
+                "p95": percentile(vs, 95),
+            }
+            for k, vs in sorted(_buckets(times, values, result.started, width).items())
+        ]
+    users = [[round(t - result.started, 3), u] for t, u in result.users]
+    return {"window_s": width, "lifecycle": lifecycle, "users": users}
+
+
+def _window(result: Result) -> float:
+    return max(result.duration_s / 30, 1.0)
+
+
 def chart(result: Result, path: Path) -> None:
     """Plot lifecycle percentiles (p50/p95 per window) and users over time into a PNG."""
     import matplotlib
@@ -273,7 +304,7 @@ def chart(result: Result, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
-    width = max(result.duration_s / 30, 1.0)
+    width = _window(result)
     for family in ("job_running", "job_total"):
         names = [n for n in result.series if n.split(" ")[0] == family]
         times = [t for n in names for t in result.times[n]]

@@ -1,0 +1,304 @@
+"""The HTML reports: self-contained, escaped, secrets never shown, jobs linked by execID."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linkis_harness import htmlreport, loadreport
+from linkis_harness.core.sla import parse_slas
+from linkis_harness.errors import HarnessError
+from linkis_harness.loadcleanup import Cleanup, Ledger
+
+EXEC_A = "exec_id018015linkis-cg-entrance127.0.0.1:18731IDE_alice_shell_2"
+EXEC_B = "exec_id018015linkis-cg-entrance127.0.0.1:18731IDE_alice_shell_7"
+TICKET = "bfs_alice,1732781234567-SECRETTICKET"
+TOKEN = "QML-AUTH-very-secret"
+
+
+def check_results() -> dict[str, Any]:
+    """A results.json like `report.write_results` writes, with hostile text in it."""
+    curl = (
+        f"curl -sS -X GET 'http://127.0.0.1:18731/api/rest_j/v1/entrance/{EXEC_A}/log"
+        f"?fromLine=0&size=5000' -H 'Cookie: linkis_user_session_ticket_id_v1={TICKET}'"
+        f" -H 'Token-Code: {TOKEN}'"
+    )
+    response = (
+        'HTTP 200 (application/json)\n{"method":"/api/entrance/'
+        + EXEC_A
+        + '/log","status":0,"message":"<script>alert(1)</script>","data":{"fromLine":35}}'
+    )
+    return {
+        "target": "http://127.0.0.1:18731",
+        "profile": "smoke",
+        "seed": 7,
+        "markers": None,
+        "exit_code": 1,
+        "wall_seconds": 10.3,
+        "durations": {"log": 1.4, "auth": 0.2},
+        "collected": 4,
+        "families": {
+            "log": {"passed": 0, "failed": 1, "accepted": 0, "skipped": 0},
+            "auth": {"passed": 1, "failed": 0, "accepted": 1, "skipped": 1},
+        },
+        "results": [
+            {
+                "nodeid": "test_log.py::test_pages_equal_full_read[shell-quick]",
+                "family": "log",
+                "outcome": "failed",
+                "duration": 0.4,
+                "violation": {
+                    "check": "log",
+                    "title": "a line was lost between pages",
+                    "detail": "fromLine 0 -> 35 consumed 35 lines, data.log holds 34\n"
+                    f"request:  {curl}\nresponse: {response}",
+                    "operation": "log",
+                    "exec_id": EXEC_A,
+                },
+                "message": "[log] a line was lost",
+                "reproducer": {"curl": curl, "response": response},
+            },
+            {
+                "nodeid": "test_auth.py::test_login_works",
+                "family": "auth",
+                "outcome": "passed",
+                "duration": 0.1,
+            },
+            {
+                "nodeid": "test_auth.py::test_wrong_password_refused",
+                "family": "auth",
+                "outcome": "accepted",
+                "duration": 0.1,
+                "reason": "accepted quirk (quirks.yaml#1): LDAP answers 400 on this cluster",
+            },
+            {
+                "nodeid": "test_auth.py::test_token_rules",
+                "family": "auth",
+                "outcome": "skipped",
+                "duration": 0.0,
+                "reason": "no token rules given (--linkis-token-rules)",
+            },
+        ],
+    }
+
+
+def test_check_report_shows_families_failures_quirks_and_skips(tmp_path: Path) -> None:
+    (tmp_path / "results.json").write_text(
+        json.dumps(check_results()), encoding="utf-8"
+    )
+    path = htmlreport.write_check_report(tmp_path)
+    assert path == tmp_path / "report.html"
+    page = path.read_text(encoding="utf-8")
+    assert '<table id="family-table">' in page
+    assert (
+        '<tr id="family-log"><td>log</td><td class="num">0</td><td class="num failed">1</td>'
+        in page
+    )
+    assert "VIOLATIONS FOUND: 1 failed" in page
+    assert "a line was lost between pages" in page
+    assert "fromLine 0 -&gt; 35 consumed 35 lines" in page
+    assert "LDAP answers 400 on this cluster" in page  # accepted quirk
+    assert "no token rules given" in page  # skip reason
+    # The detail's evidence is shown once, as the reproducer.
+    assert page.count("reproduce with") == 1
+
+
+def test_check_report_escapes_and_never_shows_secrets(tmp_path: Path) -> None:
+    page = htmlreport.render_check_report(check_results(), secrets=["alice123"])
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert TICKET not in page
+    assert "SECRETTICKET" not in page
+    assert TOKEN not in page
+    assert "linkis_user_session_ticket_id_v1=&lt;session&gt;" in page
+    # self-contained: no script, no stylesheet or image fetched from anywhere
+    assert "<script" not in page
+    assert not re.search(r"<link\b|src=\"https?:|href=\"https?:|@import", page)
+
+
+def test_scrub_replaces_named_secrets_cookies_and_token_headers() -> None:
+    text = "pw=alice123 Cookie: bdp-user-ticket-id=abc; Validation-Code: xyz Token-Code=t0k"
+    scrubbed = htmlreport.scrub(text, ["alice123"])
+    assert scrubbed == (
+        "pw=*** Cookie: bdp-user-ticket-id=<session>; Validation-Code: <token> Token-Code=<token>"
+    )
+
+
+def test_every_exec_id_gets_one_anchor_listing_its_requests(tmp_path: Path) -> None:
+    (tmp_path / "results.json").write_text(
+        json.dumps(check_results()), encoding="utf-8"
+    )
+    requests = [
+        {
+            "seq": 1,
+            "nodeid": "test_log.py::t",
+            "method": "POST",
+            "http_status": 200,
+            "status": 0,
+            "url": "http://h/api/rest_j/v1/entrance/submit",
+            "exec_id": EXEC_A,
+        },
+        {
+            "seq": 2,
+            "nodeid": "test_log.py::t",
+            "method": "GET",
+            "http_status": 200,
+            "status": 0,
+            "url": f"http://h/api/rest_j/v1/entrance/{EXEC_A}/status",
+            "exec_id": EXEC_A,
+        },
+        {
+            "seq": 3,
+            "nodeid": "test_kill.py::k",
+            "method": "GET",
+            "http_status": 200,
+            "status": 0,
+            "url": f"http://h/api/rest_j/v1/entrance/{EXEC_B}/kill",
+            "exec_id": EXEC_B,
+        },
+        {
+            "seq": 4,
+            "nodeid": "test_auth.py::a",
+            "method": "GET",
+            "http_status": 401,
+            "status": -1,
+            "url": "http://h/api/rest_j/v1/jobhistory/list",
+            "exec_id": None,
+        },
+    ]
+    text = "\n".join(json.dumps(r) for r in requests) + "\n{torn"
+    (tmp_path / "requests.jsonl").write_text(text, encoding="utf-8")
+    page = htmlreport.write_check_report(tmp_path).read_text(encoding="utf-8")
+    anchors = re.findall(r'<div class="card job" id="([^"]+)"', page)
+    assert sorted(anchors) == sorted(htmlreport._anchor(e) for e in (EXEC_A, EXEC_B))
+    section = page.split(f'id="{htmlreport._anchor(EXEC_A)}"', 1)[1]
+    section = section.split('<div class="card', 1)[0]
+    assert "/entrance/submit" in page
+    assert "requests that named it (2)" in page
+    assert "requests that named it (1)" in page
+    assert '<a href="#failure-1">' in section  # the failure that named the job
+    assert "/status" in section  # and its requests
+    assert "/kill" not in section  # not the other job's
+    # execIDs inside the reproducer link to the job
+    assert f'<a href="#{htmlreport._anchor(EXEC_A)}">{EXEC_A}</a>/log' in page
+
+
+def test_missing_results_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match=r"no results\.json"):
+        htmlreport.write_check_report(tmp_path)
+
+
+def load_result(*, sla: str = "p95(job_total)<30s") -> loadreport.Result:
+    """A load run's result as `loadreport.summarize` builds it from Locust's raw samples."""
+    started = 1_000.0
+    times = [started + 2 * i for i in range(20)]
+    samples = {
+        "started": started,
+        "stopped": started + 40,
+        "entries": {
+            "/entrance/[execID]/status": {
+                "values": [12.0 + i for i in range(20)],
+                "times": times,
+                "failures": 0,
+            },
+            "job_running shell-quick": {
+                "values": [800.0 + 50 * i for i in range(20)],
+                "times": times,
+                "failures": 0,
+            },
+            "job_total shell-quick Succeed": {
+                "values": [2000.0 + 100 * i for i in range(20)],
+                "times": times,
+                "failures": 0,
+            },
+        },
+        "users": [
+            [started, 0],
+            [started + 5, 10],
+            [started + 10, 20],
+            [started + 40, 20],
+        ],
+        "violations": {
+            "log: fromLine went backwards": {"count": 2, "example": "fromLine 10 -> 9"}
+        },
+        "errors": [],
+        "workers": {"w1": 30, "w2": 30},
+    }
+    cleanup = Cleanup(submitted=20, finished=Counter({"Succeed": 18, "Cancelled": 2}))
+    raw = loadreport.Raw(Ledger(), samples)
+    return loadreport.summarize(
+        raw, cleanup, parse_slas([sla]), problem=None, interrupted=False
+    )
+
+
+def test_load_report_has_sla_table_charts_and_is_self_contained(tmp_path: Path) -> None:
+    result = load_result(sla="p95(job_total)<1s")
+    (tmp_path / "locust.html").write_text("<html></html>", encoding="utf-8")
+    (tmp_path / "locust_stats.csv").write_text("Type,Name\n", encoding="utf-8")
+    loadreport.write_reports(result, loadreport.Raw(Ledger(), None), tmp_path)
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["timeline"]["lifecycle"]["job_total"][0]["p50"] == 2000.0
+    assert summary["slas"][0]["shown"]
+    page = (tmp_path / "load-report.html").read_text(encoding="utf-8")
+    assert '<table id="sla-table">' in page
+    assert '<tr class="breached"><td><code>p95(job_total)&lt;1s</code>' in page
+    assert "SLA breached: p95(job_total)&lt;1s" in page
+    assert page.count("<svg") == 2
+    assert "<polyline" in page
+    assert "job_total p95" in page
+    assert "job_running p50" in page
+    png = (tmp_path / "lifecycle.png").read_bytes()
+    assert base64.b64encode(png).decode("ascii") in page
+    assert '<a href="locust.html">' in page
+    assert '<a href="locust_stats.csv">' in page
+    assert "fromLine 10 -&gt; 9" in page
+    assert "<script" not in page
+    assert not re.search(r"<link\b|src=\"https?:|href=\"https?:", page)
+
+
+def test_load_report_that_held_says_so(tmp_path: Path) -> None:
+    (tmp_path / "summary.json").write_text(
+        json.dumps(
+            {
+                "exit_code": 0,
+                "slas": [
+                    {
+                        "sla": "p95(job_total)<30s",
+                        "observed": 3900.0,
+                        "shown": "3.9s",
+                        "held": True,
+                        "detail": "",
+                    }
+                ],
+                "entries": [],
+                "jobs": {"submitted": 3},
+                "duration_s": 10,
+            }
+        ),
+        encoding="utf-8",
+    )
+    page = htmlreport.write_load_report(tmp_path).read_text(encoding="utf-8")
+    assert "held: every SLA met" in page
+    assert '<tr class="held">' in page
+    assert "3.9s" in page
+    assert "No timeline in summary.json" in page  # an older summary still renders
+
+
+def test_svg_chart_scales_points_inside_the_plot() -> None:
+    svg = htmlreport.svg_chart(
+        [("a", [(0.0, 0.0), (10.0, 5.0)]), ("b", [])], title="t", y_label="s"
+    )
+    coords = re.search(r'points="([^"]+)"', svg)
+    assert coords is not None
+    xs = [float(p.split(",")[0]) for p in coords.group(1).split()]
+    ys = [float(p.split(",")[1]) for p in coords.group(1).split()]
+    assert xs[0] < xs[1]
+    assert ys[0] > ys[1]
+    assert all(60 <= x <= 1000 - 180 for x in xs)
+    assert "no samples" in htmlreport.svg_chart([("a", [])], title="t", y_label="s")
