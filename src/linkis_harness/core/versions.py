@@ -178,6 +178,8 @@ class Detection:
             if self.high.major >= 1
             else str(self.high)
         )
+        if self.low == self.high:
+            return high
         if self.low == Version(0):
             return f"≤{high}"
         return f"{self.low}–{high}"

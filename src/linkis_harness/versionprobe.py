@@ -1,0 +1,92 @@
+"""Which Linkis version a target is: `--linkis-version`, or detected from a few harmless answers.
+
+Detection costs at most three requests and submits nothing (it is safe under `--read-only`):
+the login (which session cookie it sets), a second login with that session (1.x after 1.0.0
+answers status 0 "Already logged in", 0.x and 1.0.0 status 1), and the job history of a job
+that cannot exist (0.9.4: status 0 with `task: null`; 1.x: status 1). The table of what differs
+is `core.versions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linkis_harness.client import LinkisClient
+from linkis_harness.config import Settings
+from linkis_harness.core.versions import (
+    Detection,
+    Version,
+    VersionTraits,
+    detect,
+    traits,
+)
+from linkis_harness.errors import HarnessError
+
+__all__ = ["MISSING_TASK_ID", "TargetVersion", "probe", "resolve_version"]
+
+# A taskID no deployment has reached (Java long range, far beyond any auto-increment).
+MISSING_TASK_ID = 8_999_999_999_999_999
+
+
+@dataclass(frozen=True, slots=True)
+class TargetVersion:
+    """The version the run assumes, where it came from, and what to expect of it."""
+
+    traits: VersionTraits
+    source: str  # "--linkis-version" | "detected" | "assumed"
+    detection: Detection | None = None
+
+    @property
+    def version(self) -> Version:
+        return self.traits.version
+
+    def describe(self) -> str:
+        """One line for the terminal: the version and why."""
+        if self.source == "--linkis-version":
+            return f"Linkis {self.version} (--linkis-version)"
+        found = self.detection
+        if found is None or not found.known:
+            return f"Linkis version not detectable; assuming {self.version} (pass --linkis-version)"
+        return (
+            f"Linkis {found.label} detected ({'; '.join(found.evidence)}); "
+            f"checking as {self.version}"
+        )
+
+
+def resolve_version(settings: Settings, forced: str | None) -> TargetVersion:
+    """`--linkis-version` when given (no request), else `probe(settings)`."""
+    if forced:
+        return TargetVersion(traits(forced), "--linkis-version")
+    return probe(settings)
+
+
+def probe(settings: Settings, *, client: LinkisClient | None = None) -> TargetVersion:
+    """Ask the target the questions whose answers changed between versions."""
+    own = client is None
+    client = client if client is not None else LinkisClient(settings)
+    try:
+        cookie = None
+        again = None
+        if not settings.uses_token:
+            client.login()
+            cookie = client.ticket_cookie
+            answer = client.request(
+                "POST",
+                "/user/login",
+                json={"userName": client.user, "password": settings.password},
+            )
+            again = answer.status if answer.envelope is not None else None
+        history = client.job_history(MISSING_TASK_ID)
+        missing = None
+        if history.envelope is not None and history.status in (0, 1):
+            missing = (int(history.status), (history.data or {}).get("task") is None)
+    except HarnessError:
+        found = detect()
+    else:
+        found = detect(
+            ticket_cookie=cookie, login_again_status=again, history_missing=missing
+        )
+    finally:
+        if own:
+            client.close()
+    return TargetVersion(traits(found.version), "detected", found)
