@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import schemathesis
@@ -51,16 +52,15 @@ CHECKS = (
 class Report:
     """What one schemathesis run found."""
 
-    failures: list[tuple[str, str, str]] = field(
-        default_factory=list
-    )  # check, operation, title
+    # (check, operation, title) of each distinct failure
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     phases_run: set[str] = field(default_factory=set)
-    answered: set[str] = field(
-        default_factory=set
-    )  # operations that got at least one answer
-    linked_ok: int = 0  # stateful-phase answers with status 0 from a per-job operation
+    # operations answered at least once outside the stateful phase
+    answered: set[str] = field(default_factory=set)
+    # stateful requests that used an execID/taskID a submit/execute answer returned
+    linked: int = 0
 
     def describe(self) -> str:
         return "\n\n".join(self.details + self.errors) or "nothing reported"
@@ -142,7 +142,7 @@ def _record(report: Report, event: Any) -> None:
         if event.status != Status.SKIP:
             report.phases_run.add(event.phase.value)
         if event.phase.value == "stateful":
-            report.linked_ok += _per_job_successes(event.recorder.interactions.values())
+            report.linked += _linked_calls(event.recorder.interactions.values())
         for nodes in event.recorder.checks.values():
             for node in nodes:
                 info = node.failure_info
@@ -168,21 +168,24 @@ def _record(report: Report, event: Any) -> None:
         report.errors.append(f"error: {error}")
 
 
-def _per_job_successes(interactions: Any) -> int:
+def _linked_calls(interactions: Any) -> int:
+    """Requests of one stateful scenario that use an execID/taskID an earlier submit returned."""
+    ids: set[str] = set()
     count = 0
-    for interaction in interactions:
+    for interaction in sorted(interactions, key=lambda i: i.timestamp):
+        path = unquote(urlsplit(interaction.request.uri).path)
+        if any(f"/entrance/{i}/" in path or f"/jobhistory/{i}/" in path for i in ids):
+            count += 1
         response = interaction.response
-        if (
-            response is None
-            or response.status_code != 200
-            or "/entrance/exec_id" not in interaction.request.uri
+        if response is None or not path.endswith(
+            ("/entrance/submit", "/entrance/execute")
         ):
             continue
         try:
-            body = json.loads(response.content)
-        except ValueError:
+            data = json.loads(response.content).get("data") or {}
+        except (ValueError, AttributeError):
             continue
-        count += isinstance(body, dict) and body.get("status") == 0
+        ids.update(str(data[key]) for key in ("execID", "taskID") if key in data)
     return count
 
 
@@ -203,8 +206,8 @@ def test_faithful_simulator_passes_every_phase(faithful: RunningSimulator) -> No
     assert report.errors == [], diagnosis
     assert report.phases_run == set(PHASES), report.phases_run
     assert len(report.answered) == 21 - len(LOGOUT_OPERATIONS), sorted(report.answered)
-    # The stateful phase followed submit/execute links to real jobs (a random id never gets status 0).
-    assert report.linked_ok > 0
+    # The stateful phase followed the links from submit/execute answers to per-job calls.
+    assert report.linked > 0
 
 
 def test_faithful_logout_conforms(faithful: RunningSimulator) -> None:
