@@ -218,8 +218,9 @@ def test_load_with_workers_splits_rate_and_budget(sim: Any, rules_file: Path) ->
         code, out, err = _cli(argv)
     assert code in (0, 1), out + err
     assert 1 <= len(_submits(proxy)) <= 5, _submits(proxy)
+    # Each worker holds its own bucket (rate / 2, one burst token): bursts add up to 2.
     worst = max_in_window([s.at for s in proxy.seen], 1.0)
-    assert worst <= rate + 1, f"{worst} requests reached the target within one second"
+    assert worst <= rate + 2, f"{worst} requests reached the target within one second"
 
 
 # -- sessions that expire mid-run --------------------------------------------------------------
