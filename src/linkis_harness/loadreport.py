@@ -220,10 +220,13 @@ def _reasons(result: Result) -> list[str]:
 # -- files ----------------------------------------------------------------------------------------
 
 
-def write_reports(result: Result, raw: Raw, directory: Path) -> None:
+def write_reports(
+    result: Result, raw: Raw, directory: Path, *, target: str | None = None
+) -> None:
     """summary.json, lifecycle.png and load-report.html (self-contained) next to Locust's reports."""
     cleanup = result.cleanup
     summary = {
+        "target": target,
         "duration_s": result.duration_s,
         "requests": result.requests,
         "failures": result.failures,

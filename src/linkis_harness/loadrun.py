@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
-from linkis_harness import loadcleanup, loadprocs, loadreport
+from linkis_harness import htmlreport, loadcleanup, loadprocs, loadreport
 from linkis_harness.client import LinkisClient
 from linkis_harness.config import Settings
 from linkis_harness.errors import ConfigError, ExitCode
@@ -228,6 +228,6 @@ def _run_master(
     )
     loadreport.print_summary(result, out)
     if reports:
-        loadreport.write_reports(result, raw, work)
-        out.write(f"load: reports in {work}\n")
+        loadreport.write_reports(result, raw, work, target=settings.target)
+        out.write(f"load: reports in {work} (HTML: {work / htmlreport.LOAD_REPORT})\n")
     return result.exit_code
