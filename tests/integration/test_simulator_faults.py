@@ -292,7 +292,6 @@ def test_fault_is_served_and_the_faithful_simulator_does_not_serve_it(
 
 def test_fault_list_names_every_fault_with_its_family() -> None:
 
-
     out, err = io.StringIO(), io.StringIO()
     assert run(["serve", "--fault", "list"], out, err) == 0
     listed = {line.split()[0]: line.split()[1] for line in out.getvalue().splitlines()}
