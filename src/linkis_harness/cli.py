@@ -446,6 +446,13 @@ def rules(ctx: click.Context, /, **kwargs: Any) -> None:
     is_flag=True,
     help="Also honour the documented Proxy-User + Validation-Code headers.",
 )
+@click.option(
+    "--linkis-version",
+    default="1.4",
+    show_default=True,
+    help="Linkis version to imitate: 1.4 (1.1.1+), 1.1/1.0 (bdp-user-ticket-id cookie, "
+    "substring token match) or 0.11 (legacy execIDs too).",
+)
 @click.pass_context
 def serve(ctx: click.Context, /, **kwargs: Any) -> None:
     """Run the embedded Linkis simulator (a faithful twin with named fault modes)."""

@@ -678,3 +678,36 @@ def test_proxy_headers_option(rule_files: tuple[Path, Path]) -> None:
         )
         assert refused.status_code == 400
         assert refused.json()["message"] == "Validation failed"
+
+
+# -- older Linkis versions (--linkis-version) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "cookie", "layout", "login_again", "missing"),
+    [
+        ("1.1", "bdp-user-ticket-id", "1.x", 0, 1),
+        ("0.11", "bdp-user-ticket-id", "legacy", 1, 0),
+    ],
+)
+def test_older_versions_differ_where_real_linkis_did(
+    version: str, cookie: str, layout: str, login_again: int, missing: int
+) -> None:
+    with start_simulator(speed=SPEED, extra_args=("--linkis-version", version)) as old:
+        http = httpx.Client(base_url=old.url + API, timeout=10)
+        login = http.post(
+            "/user/login", json={"userName": "alice", "password": "alice123"}
+        )
+        assert list(login.cookies) == [cookie]
+        again = http.post(
+            "/user/login", json={"userName": "alice", "password": "alice123"}
+        )
+        assert again.json()["status"] == login_again
+        body = {
+            "executionContent": {"code": "echo", "runType": "shell"},
+            "labels": {"engineType": "shell-1"},
+        }
+        exec_id = http.post("/entrance/submit", json=body).json()["data"]["execID"]
+        assert ExecId.parse(exec_id).layout.value == layout
+        assert http.get(f"/entrance/{exec_id}/status").json()["status"] == 0
+        assert http.get("/jobhistory/999999/get").json()["status"] == missing

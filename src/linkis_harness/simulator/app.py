@@ -50,7 +50,9 @@ def create_app(
     entrance = EntranceApi(store, faults)
     routes = [
         *entrance.routes(),
-        *JobHistoryApi(store, faults).routes(),
+        *JobHistoryApi(
+            store, faults, missing_as_null=auth.version.history_missing_task_null
+        ).routes(),
         *FilesystemApi(store, faults).routes(),
     ]
     services = Starlette(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from linkis_harness.core.rules import RuleSet
+from linkis_harness.core.versions import TokenMatch, VersionTraits, token_allows, traits
 from linkis_harness.errors import ConfigError
 from linkis_harness.simulator.faults import Faults
 
@@ -72,6 +73,7 @@ class Auth:
     token_rules: RuleSet | None = None
     proxy_rules: RuleSet | None = None
     faults: Faults = field(default_factory=Faults)
+    version: VersionTraits = field(default_factory=lambda: traits("1.4"))
     sessions: dict[str, str] = field(default_factory=dict)
 
     def login(self, user: str, password: str) -> tuple[str, bool] | None:
@@ -114,11 +116,26 @@ class Auth:
             return TokenVerdict(
                 None, 15201, "Token is not valid or stale(token 令牌无效或已过期)!"
             )
-        if not (self.faults.token_any_user or rules.token_allows(token, user)):
+        if not (self.faults.token_any_user or self._token_user_ok(rules, token, user)):
             return TokenVerdict(
                 None, 15202, "Illegal TokenUser for Token(Token非法用户)!"
             )
         return TokenVerdict(user)
+
+    def _token_user_ok(self, rules: RuleSet, token: str, user: str) -> bool:
+        if (
+            self.version.token_match is TokenMatch.SUBSTRING
+        ):  # token.properties, 0.x-1.1.0
+            rule = rules.get(token)
+            return rule is not None and token_allows(
+                TokenMatch.SUBSTRING, rule.value, user
+            )
+        return rules.token_allows(token, user)
+
+    @property
+    def cookie(self) -> str:
+        """The session cookie's name: `linkis_user_session_ticket_id_v1` from 1.1.1."""
+        return self.version.ticket_cookie
 
     def proxy_allows(self, token: str, proxy_user: str) -> bool:
         """`ProxyUserUtils.validate` (exact entries, whole-value `*`), or a faulty variant."""

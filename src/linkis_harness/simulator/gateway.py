@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from linkis_harness.simulator.auth import SESSION_COOKIE, Auth
+from linkis_harness.core.execid import ExecIdLayout
+from linkis_harness.simulator.auth import Auth
 from linkis_harness.simulator.responses import (
     API_PREFIX,
     envelope_response,
@@ -137,7 +138,10 @@ class Gateway:
         """Route an execID to the short id the entrance looks up (memoized: polls repeat ids)."""
         short_id = self._routes.get(exec_id)
         if short_id is None:
-            short_id = route_exec_id(exec_id, instance=self.instance).short_id
+            legacy = self.auth.version.execid_layout is ExecIdLayout.LEGACY
+            short_id = route_exec_id(
+                exec_id, instance=self.instance, legacy=legacy
+            ).short_id
             if len(self._routes) >= 100_000:
                 self._routes.clear()
             self._routes[exec_id] = short_id
@@ -164,7 +168,7 @@ class Gateway:
         cookies = request.cookies
         if "Token-Code" in cookies and "Token-User" in cookies:
             return _webflux_crash(path)  # token cookies alone: an NPE in 1.x (§13)
-        ticket = cookies.get(SESSION_COOKIE)
+        ticket = cookies.get(self.auth.cookie)
         user = self.auth.session_user(ticket)
         if user is not None:
             return user

@@ -46,6 +46,7 @@ _FIELDS = (
     "source",
     "submitted",
     "killed_at",
+    "legacy",
 )
 
 

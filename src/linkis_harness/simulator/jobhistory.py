@@ -55,9 +55,12 @@ def _long(text: str | None, bits: int = LONG_BITS) -> int | ValueError | None:
 class JobHistoryApi:
     """Handlers of `/api/rest_j/v1/jobhistory/*`."""
 
-    def __init__(self, store: JobStore, faults: Faults) -> None:
+    def __init__(
+        self, store: JobStore, faults: Faults, *, missing_as_null: bool = False
+    ) -> None:
         self.store = store
         self.faults = faults
+        self.missing_as_null = missing_as_null  # 0.9.4: status 0 with `data.task: null`
         self.answer = Responder("jobhistory", faults)
 
     def routes(self) -> list[Route]:
@@ -78,6 +81,8 @@ class JobHistoryApi:
         if job is None or not (
             user in (ADMIN, job.submit_user) or self.faults.history_any_user
         ):
+            if self.missing_as_null:
+                return self.answer.ok(method, {"task": None})
             return self.answer.fail(method, NOT_FOUND)
         return self.answer.ok(
             method, {"task": task_record(job, self.store.now(), self.faults)}

@@ -90,12 +90,20 @@ class Job:
     window: tuple[float, float]
     killed_at: float | None = None
     error: tuple[int, str] | None = None
+    legacy: bool = False  # a 0.x entrance: legacy execID layout
     memo: PollMemo = field(default_factory=PollMemo)
     _log: LogScript | None = None
 
     @property
     def exec_id(self) -> str:
         try:
+            if self.legacy:
+                return ExecId.legacy(
+                    creator=self.creator,
+                    application=self.engine,
+                    instance=self.instance,
+                    short_id=self.short_id,
+                ).format()
             return ExecId.v1(instance=self.instance, short_id=self.short_id).format()
         except InvalidExecId:  # Java pads with %03d and never refuses: neither do we
             app = ENTRANCE_APP
@@ -185,12 +193,14 @@ class JobStore:
         instance: str,
         speed: float = 1.0,
         evict_after: float = 600.0,
+        legacy: bool = False,
     ) -> None:
         self.history = history
         self.clock = clock
         self.instance = instance
         self.speed = speed
         self.evict_after = evict_after
+        self.legacy = legacy
         self._memory: dict[str, Job] = {}
         self._groups: dict[str, int] = {}
         self._expiry: list[tuple[float, str]] = []
@@ -204,7 +214,11 @@ class JobStore:
     def create(self, *, record: dict[str, Any], directive: Directive) -> Job:
         """Persist a new job (its taskID from the history's auto-increment) and plan its life."""
         now = self.now()
-        group = f"{record['creator']}_{record['execute_user']}_{record['engine_type'].split('-', 1)[0]}"
+        group = (
+            f"{record['creator']}_{record['execute_user']}"  # 0.x group: creator_user
+        )
+        if not self.legacy:  # 1.x adds the engine type (EntranceGroupFactory)
+            group += "_" + record["engine_type"].split("-", 1)[0]
         index = self._groups.get(group, 0)
         self._groups[group] = index + 1
         timeline, window = plan_timeline(directive, now, self.speed)
@@ -216,6 +230,7 @@ class JobStore:
             directive=directive,
             timeline=timeline,
             window=window,
+            legacy=self.legacy,
             **record,
         )
         job.task_id = self.history.insert(job)

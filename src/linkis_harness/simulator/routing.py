@@ -95,10 +95,14 @@ class Route:
     short_id: str
 
 
-def route_exec_id(text: str, *, instance: str) -> Route:
+def route_exec_id(text: str, *, instance: str, legacy: bool = False) -> Route:
     """Route like the gateway: the application must name a service, the first instance must be ours."""
     _, app, instances, short = parse_exec_id(text)
     service = next((s for s in _SERVICES if app and app.lower() in s.lower()), None)
+    if (
+        legacy and app
+    ):  # 0.x: one entrance per engine type, named by it; this one serves them all
+        service = ENTRANCE_APP
     if service is None:
         raise RouteError(
             "org.apache.linkis.gateway.exception.GatewayErrorException",

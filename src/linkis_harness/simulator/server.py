@@ -13,7 +13,9 @@ from typing import TextIO
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from linkis_harness.core.execid import ExecIdLayout
 from linkis_harness.core.rules import RuleSet, parse_rules
+from linkis_harness.core.versions import traits
 from linkis_harness.errors import ConfigError
 from linkis_harness.simulator.app import create_app
 from linkis_harness.simulator.auth import DEFAULT_USERS, Auth, parse_users
@@ -89,6 +91,7 @@ def run_serve(
     db: Path | None = None,
     evict_after: float = 600.0,
     proxy_headers: bool = False,
+    linkis_version: str = "1.4",
 ) -> int:
     """Serve until interrupted; `--fault list` prints the fault modes instead. Returns the exit code."""
     if fault == "list":
@@ -104,7 +107,9 @@ def run_serve(
     users = dict(DEFAULT_USERS)
     if users_file is not None:
         users = parse_users(_read(users_file, "--users-file"), source=str(users_file))
+    version = traits(linkis_version)  # ConfigError names the bad version
     auth = Auth(
+        version=version,
         users=users,
         token_rules=_rules(token_rules, "token"),
         proxy_rules=_rules(proxy_rules, "proxy"),
@@ -122,6 +127,7 @@ def run_serve(
         ) from None
     clock = SystemClock()
     store = JobStore(
+        legacy=version.execid_layout is ExecIdLayout.LEGACY,
         history=history,
         clock=clock,
         instance=instance,

@@ -12,7 +12,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from linkis_harness.simulator.auth import SESSION_COOKIE, SESSION_TIMEOUT_MS, Auth
+from linkis_harness.core.versions import LoginAgain
+from linkis_harness.simulator.auth import SESSION_TIMEOUT_MS, Auth
 from linkis_harness.simulator.bodies import read_bounded
 from linkis_harness.simulator.responses import envelope_response
 
@@ -40,12 +41,14 @@ class UserApi:
 
     async def answer(self, request: Request, suffix: str) -> Response:
         handler = self._handlers.get(suffix)
+        if suffix == "proxy" and not self.auth.version.proxy_endpoint:  # added in 1.0
+            handler = None
         if handler is None:
             return envelope_response(None, 1, f"unknown request URI {suffix}")
         return await handler(request)
 
     def _current(self, request: Request) -> str | None:
-        return self.auth.session_user(request.cookies.get(SESSION_COOKIE))
+        return self.auth.session_user(request.cookies.get(self.auth.cookie))
 
     def _not_logged_in(self) -> str:
         host, _, port = self.instance.rpartition(":")
@@ -58,6 +61,8 @@ class UserApi:
         current = self._current(request)
         if current is not None:
             message = f"{current}Already logged in, please log out before signing in(已经登录，请先退出再进行登录)！"
+            if self.auth.version.login_again is LoginAgain.REDIRECT:  # 0.9.4, 1.0.0
+                return envelope_response(None, 1, message, {"redirectToIndex": True})
             return envelope_response(None, 0, message, {"userName": current})
         user, password = await _credentials(request)
         if not user:
@@ -82,14 +87,14 @@ class UserApi:
         }
         response = envelope_response(None, 0, "login successful(登录成功)！", data)
         response.set_cookie(
-            SESSION_COOKIE, self.auth.open_session(name), path="/", httponly=True
+            self.auth.cookie, self.auth.open_session(name), path="/", httponly=True
         )
         return response
 
     async def _logout(self, request: Request) -> Response:
-        self.auth.close_session(request.cookies.get(SESSION_COOKIE))
+        self.auth.close_session(request.cookies.get(self.auth.cookie))
         response = envelope_response(None, 0, "Logout successful(退出登录成功)！")
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(self.auth.cookie, path="/")
         return response
 
     async def _user_info(self, request: Request) -> Response:
@@ -132,7 +137,7 @@ class UserApi:
         name = proxy_user.lower()
         response = envelope_response(None, 0, "代理成功", {"proxyUser": name})
         response.set_cookie(
-            SESSION_COOKIE, self.auth.open_session(name), path="/", httponly=True
+            self.auth.cookie, self.auth.open_session(name), path="/", httponly=True
         )
         return response
 
