@@ -19,6 +19,7 @@ import click
 
 from linkis_harness import config
 from linkis_harness.errors import ExitCode, HarnessError
+from linkis_harness.resources import data_dir
 from linkis_harness.safety import SafetyPolicy
 
 __all__ = ["main", "run"]
@@ -350,8 +351,8 @@ def load(ctx: click.Context, /, **kwargs: Any) -> None:
 @click.option(
     "--proxy-rules",
     type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="proxy.properties the gateway should enforce.",
+    help="proxy.properties the gateway should enforce "
+    "(required with --target; default: the shipped samples on the embedded simulator).",
 )
 @click.option(
     "--token-rules",
@@ -390,6 +391,13 @@ def rules(ctx: click.Context, /, **kwargs: Any) -> None:
 
     settings = _settings(kwargs)
     kwargs["policy"] = _policy(kwargs)
+    if kwargs["proxy_rules"] is None:
+        if settings.target is not None:
+            raise click.UsageError("--proxy-rules FILE is required with --target", ctx)
+        samples = data_dir("fixtures") / "rules"
+        kwargs["proxy_rules"] = samples / "proxy.properties"
+        if kwargs["token_rules"] is None:
+            kwargs["token_rules"] = samples / "tokens.properties"
     ctx.obj["code"] = rulesrun.run_rules(
         settings, out=ctx.obj["streams"].out, err=ctx.obj["streams"].err, **kwargs
     )

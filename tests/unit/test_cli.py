@@ -109,3 +109,11 @@ def test_main_exits_with_the_run_code(
         cli.main()
     assert info.value.code == 1
     assert "error: execID 'nope'" in capsys.readouterr().err
+
+
+def test_rules_needs_its_rule_file_when_a_target_is_given() -> None:
+    code, out, err = _run(["rules", "--target", "http://127.0.0.1:9"])
+    assert code == 2
+    assert out == ""
+    assert "--proxy-rules FILE is required with --target" in err
+    assert "Traceback" not in err
