@@ -19,15 +19,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from linkis_harness.config import Settings
-from linkis_harness.core.rules import (
-    ADMIN_USER,
-    Finding,
-    RuleKind,
-    RuleSet,
-    Severity,
-    lint_rules,
-    parse_rules,
-)
+from linkis_harness.core.rulelint import Finding, Severity, lint_rules
+from linkis_harness.core.rules import ADMIN_USER, RuleKind, RuleSet, parse_rules
 from linkis_harness.errors import ConfigError, ExitCode, HarnessError
 from linkis_harness.rulematrix import (
     MatrixRunner,

@@ -1,4 +1,4 @@
-"""core/rules.py: parsing, proxy/token semantics, lint findings, render round trip."""
+"""core/rules.py and core/rulelint.py: parsing, proxy/token semantics, lint findings, render round trip."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from linkis_harness.core.rulelint import Finding, Severity, lint_rules
 from linkis_harness.core.rules import (
-    Finding,
     Rule,
     RuleSet,
-    Severity,
     java_split,
-    lint_rules,
     parse_rules,
     render_rules,
 )

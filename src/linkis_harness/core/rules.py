@@ -1,4 +1,4 @@
-"""Proxy-user and token rules: parse `proxy.properties` / token rule text, answer, lint.
+"""Proxy-user and token rules: parse `proxy.properties` / token rule text, answer, render.
 
 Two files share one format, `KEY=user1,user2` (Java properties):
 - `proxy.properties` (`GW/security/ProxyUserUtils.scala`): key = validation token of
@@ -12,31 +12,37 @@ Lists are split on `,` without trimming, with Java's `String.split` (trailing em
 dropped); matching is exact and case-sensitive. Parsing follows `java.util.Properties.load`
 (comments `#`/`!`, blank lines, `=` or `:` separator, backslash escapes and line
 continuations) but is stricter where Java silently guesses: a line without a separator, an
-empty key or an unescaped space inside a key is a syntax error.
+empty key or an unescaped space inside a key is a syntax error. The format itself is
+`core/properties.py`; lint is `core/rulelint.py`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Literal
 
+from linkis_harness.core.properties import (
+    WHITESPACE,
+    escape,
+    has_unescaped_space,
+    logical_lines,
+    rstrip_unescaped,
+    split_line,
+    unescape,
+)
 from linkis_harness.errors import RulesSyntaxError
 
 __all__ = [
     "ADMIN_USER",
     "DEFAULT_TOKENS",
-    "Finding",
     "Rule",
     "RuleKind",
     "RuleSet",
-    "Severity",
     "java_split",
-    "lint_rules",
     "parse_rules",
     "render_rules",
+    "scan_rules",
 ]
 
 RuleKind = Literal["proxy", "token"]
@@ -54,13 +60,9 @@ DEFAULT_TOKENS = (
     "DSM-AUTH",
     "LINKIS_CLI_TEST",
 )
-_DEFAULT_FOLDED = frozenset(t.casefold() for t in DEFAULT_TOKENS)
 ADMIN_USER = "hadoop"  # wds.linkis.admin.user default (API-FACTS §2.2)
 
 _EXPECTED = {"proxy": "token=user[,user]", "token": "TOKEN=user[,user]"}
-_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
-_WHITESPACE = " \t\f"
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def java_split(value: str) -> tuple[str, ...]:
@@ -135,120 +137,17 @@ class RuleSet:
 # --- parsing ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Logical:
-    line: int
-    text: str  # the logical line, continuations joined, escapes still in place
-
-
-def _logical_lines(text: str) -> Iterator[_Logical]:
-    """Yield non-comment, non-blank logical lines with their first physical line number."""
-    # Java's LineReader ends lines at \n, \r and \r\n only (not str.splitlines' extras).
-    lines = _LINE_BREAK.split(text)
-    index = 0
-    while index < len(lines):
-        start = index
-        physical = lines[index].lstrip(_WHITESPACE)
-        index += 1
-        if not physical or physical[0] in "#!":
-            continue
-        parts = []
-        while _continues(physical):
-            parts.append(physical[:-1])
-            if index >= len(lines):
-                physical = ""
-                break
-            physical = lines[index].lstrip(_WHITESPACE)
-            index += 1
-        parts.append(physical)
-        yield _Logical(line=start + 1, text="".join(parts))
-
-
-def _continues(line: str) -> bool:
-    backslashes = len(line) - len(line.rstrip("\\"))
-    return backslashes % 2 == 1
-
-
-def _unescape(text: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch != "\\" or i + 1 >= len(text):
-            out.append(ch)
-            i += 1
-            continue
-        nxt = text[i + 1]
-        if nxt == "u":
-            digits = text[i + 2 : i + 6]
-            if len(digits) != 4 or any(
-                c not in "0123456789abcdefABCDEF" for c in digits
-            ):
-                raise ValueError(f"malformed \\uXXXX escape {text[i : i + 6]!r}")
-            out.append(chr(int(digits, 16)))
-            i += 6
-            continue
-        out.append(_ESCAPES.get(nxt, nxt))
-        i += 2
-    return _join_surrogates("".join(out))
-
-
-def _join_surrogates(text: str) -> str:
-    """Combine UTF-16 surrogate pairs left by escapes into one character (Java strings are UTF-16)."""
-    if not any("\ud800" <= ch <= "\udfff" for ch in text):
-        return text
-    try:
-        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
-    except UnicodeDecodeError:
-        return text  # a lone surrogate stays as it is, like in Java
-
-
-def _split_line(text: str) -> tuple[str, str] | None:
-    """Split a logical line at its first unescaped `=` or `:`; None when there is none."""
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch in "=:":
-            return text[:i], text[i + 1 :]
-        i += 1
-    return None
-
-
-def _rstrip_unescaped(text: str) -> str:
-    """Strip trailing whitespace that is not escaped by a backslash."""
-    while text and text[-1] in _WHITESPACE:
-        body = text[:-1]
-        if (len(body) - len(body.rstrip("\\"))) % 2 == 1:
-            break
-        text = body
-    return text
-
-
-def _has_unescaped_space(text: str) -> bool:
-    i = 0
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text[i] in _WHITESPACE:
-            return True
-        i += 1
-    return False
-
-
 def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _scan(
+def scan_rules(
     text: str, *, source: str, kind: RuleKind
 ) -> Iterator[Rule | RulesSyntaxError]:
+    """Yield each rule, or the syntax error of its line, in file order (lint reports them all)."""
     expected = _EXPECTED[kind]
-    for logical in _logical_lines(text):
-        split = _split_line(logical.text)
+    for logical in logical_lines(text):
+        split = split_line(logical.text)
         if split is None:
             yield RulesSyntaxError(
                 source,
@@ -257,7 +156,7 @@ def _scan(
             )
             continue
         raw_key, raw_value = split
-        raw_key = _rstrip_unescaped(raw_key)
+        raw_key = rstrip_unescaped(raw_key)
         if not raw_key:
             yield RulesSyntaxError(
                 source,
@@ -265,7 +164,7 @@ def _scan(
                 f"expected {expected!r}, got {_shorten(logical.text.rstrip())!r} (no token before the separator)",
             )
             continue
-        if _has_unescaped_space(raw_key):
+        if has_unescaped_space(raw_key):
             yield RulesSyntaxError(
                 source,
                 logical.line,
@@ -274,8 +173,8 @@ def _scan(
             )
             continue
         try:
-            key = _unescape(raw_key)
-            value = _unescape(raw_value.lstrip(_WHITESPACE))
+            key = unescape(raw_key)
+            value = unescape(raw_value.lstrip(WHITESPACE))
         except ValueError as exc:
             yield RulesSyntaxError(source, logical.line, str(exc))
             continue
@@ -285,215 +184,16 @@ def _scan(
 def parse_rules(text: str, *, source: str, kind: RuleKind = "proxy") -> RuleSet:
     """Parse rule text; the first bad line raises `RulesSyntaxError(source, line, message)`."""
     rules: list[Rule] = []
-    for item in _scan(text, source=source, kind=kind):
+    for item in scan_rules(text, source=source, kind=kind):
         if isinstance(item, RulesSyntaxError):
             raise item
         rules.append(item)
     return RuleSet(source=source, rules=tuple(rules))
 
 
-def _escape(text: str, *, key: bool) -> str:
-    out: list[str] = []
-    for index, ch in enumerate(text):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch in "\t\n\r\f":
-            out.append("\\" + {"\t": "t", "\n": "n", "\r": "r", "\f": "f"}[ch])
-        elif ch == " " and (key or index == 0):
-            out.append("\\ ")
-        elif key and ch in "=:#!":
-            out.append("\\" + ch)
-        elif not ch.isprintable() or ch in "\u2028\u2029\x85\x1c\x1d\x1e":
-            units = ch.encode("utf-16-be", "surrogatepass")
-            for k in range(0, len(units), 2):
-                out.append(f"\\u{int.from_bytes(units[k : k + 2]):04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def render_rules(ruleset: RuleSet) -> str:
     """Render rules back to properties text, one per line (parses back to the same rules)."""
     return "".join(
-        f"{_escape(r.key, key=True)}={_escape(r.value, key=False)}\n"
+        f"{escape(r.key, key=True)}={escape(r.value, key=False)}\n"
         for r in ruleset.rules
     )
-
-
-# --- lint ------------------------------------------------------------------------------------
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One lint result, `file:line: severity [code] message`."""
-
-    file: str
-    line: int
-    severity: Severity
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.severity} [{self.code}] {self.message}"
-
-
-_FindingMaker = Callable[[Severity, str, str], Finding]
-
-
-def _users_of_file(ruleset: RuleSet) -> set[str]:
-    return {u for rule in ruleset.rules for u in rule.users if u and u != "*"}
-
-
-def _lint_rule(
-    rule: Rule, *, source: str, kind: RuleKind, user_names: set[str]
-) -> Iterator[Finding]:
-    def finding(severity: Severity, code: str, message: str) -> Finding:
-        return Finding(source, rule.line, severity, code, message)
-
-    err, warn = Severity.ERROR, Severity.WARNING
-    if not rule.value.strip():
-        yield finding(
-            err,
-            "empty-value",
-            f"{rule.key!r} has an empty value {rule.value!r}: no real user matches it",
-        )
-        return
-    wildcard = rule.value == "*" if kind == "proxy" else "*" in rule.users
-    if wildcard:
-        yield finding(
-            warn,
-            "wildcard",
-            f"{rule.key!r} allows every user ('*'): unrestricted",
-        )
-    elif kind == "proxy" and "*" in rule.users:
-        yield finding(
-            err,
-            "star-in-list",
-            f"{rule.key!r}: '*' inside a list is the literal user name '*' in proxy.properties, "
-            "not a wildcard (only a whole value of '*' allows everyone)",
-        )
-    if rule.key.casefold() in _DEFAULT_FOLDED:
-        if wildcard:
-            yield finding(
-                err,
-                "default-token",
-                f"{rule.key!r} is a token Linkis ships with '*' (its value is public): "
-                "anyone who knows it can act as any user; rename it and list its users",
-            )
-        else:
-            yield finding(
-                warn,
-                "default-token",
-                f"{rule.key!r} is named like a token Linkis ships (its value is public)",
-            )
-    if rule.key in user_names:
-        if kind == "proxy":
-            yield finding(
-                err,
-                "key-is-user",
-                f"key {rule.key!r} is also a user name: proxy.properties doubles as a login map, "
-                f"so a login as {rule.key!r} becomes {rule.value!r} (API-FACTS §2.4)",
-            )
-        else:
-            yield finding(
-                warn,
-                "key-is-user",
-                f"token {rule.key!r} is also a user name: easy to guess",
-            )
-    yield from _lint_users(rule, finding)
-
-
-def _lint_users(rule: Rule, finding: _FindingMaker) -> Iterator[Finding]:
-    err, warn = Severity.ERROR, Severity.WARNING
-    raw = rule.value.split(",")
-    if len(raw) > 1 and any(entry == "" for entry in raw):
-        yield finding(
-            warn,
-            "empty-entry",
-            f"{rule.key!r} has an empty entry in {rule.value!r} (stray comma)",
-        )
-    seen: dict[str, str] = {}
-    for user in rule.users:
-        if user == "" or user == "*":
-            continue
-        if user != user.strip():
-            yield finding(
-                err,
-                "whitespace",
-                f"{rule.key!r}: user {user!r} has whitespace around it; lists are not trimmed, "
-                f"so {user.strip()!r} does not match",
-            )
-        elif any(ch in user for ch in " \t"):
-            yield finding(
-                err, "whitespace", f"{rule.key!r}: user {user!r} contains whitespace"
-            )
-        if user.strip() != user.strip().lower():
-            yield finding(
-                warn,
-                "case",
-                f"{rule.key!r}: user {user!r} has upper case; matching is case-sensitive "
-                f"and the proxy session becomes {user.strip().lower()!r}",
-            )
-        folded = user.strip().casefold()
-        if folded in seen:
-            other = seen[folded]
-            what = "listed twice" if other == user else f"also listed as {other!r}"
-            yield finding(warn, "duplicate-user", f"{rule.key!r}: user {user!r} {what}")
-        else:
-            seen[folded] = user
-
-
-def lint_rules(
-    rules: RuleSet | str,
-    *,
-    kind: RuleKind,
-    source: str | None = None,
-    known_users: Iterable[str] = (ADMIN_USER,),
-) -> list[Finding]:
-    """Lint rule text (every syntax error is reported) or a parsed RuleSet; sorted by line.
-
-    A key is reported as a user name when some rule of the file lists it or it is one of
-    `known_users` (default: the Linkis admin `hadoop`).
-    """
-    if isinstance(rules, str):
-        name = source or f"{kind}.properties"
-        parsed: list[Rule] = []
-        findings: list[Finding] = []
-        for item in _scan(rules, source=name, kind=kind):
-            if isinstance(item, RulesSyntaxError):
-                findings.append(
-                    Finding(name, item.line, Severity.ERROR, "syntax", item.message)
-                )
-            else:
-                parsed.append(item)
-        ruleset = RuleSet(source=name, rules=tuple(parsed))
-    else:
-        ruleset = rules
-        name = source or rules.source
-        findings = []
-    findings.extend(_lint_duplicates(ruleset, name))
-    user_names = _users_of_file(ruleset) | set(known_users)
-    for rule in ruleset.rules:
-        findings.extend(_lint_rule(rule, source=name, kind=kind, user_names=user_names))
-    return sorted(findings, key=lambda f: (f.line, f.code))
-
-
-def _lint_duplicates(ruleset: RuleSet, name: str) -> Iterator[Finding]:
-    lines: dict[str, list[int]] = {}
-    for rule in ruleset.rules:
-        lines.setdefault(rule.key, []).append(rule.line)
-    for key, where in lines.items():
-        for earlier in where[:-1]:
-            yield Finding(
-                name,
-                earlier,
-                Severity.ERROR,
-                "duplicate-key",
-                f"{key!r} is defined again on line {where[-1]}; the later line wins "
-                f"(Java properties), so line {earlier} has no effect",
-            )
