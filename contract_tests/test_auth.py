@@ -23,6 +23,7 @@ from _protocol import api_path, assert_envelope
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.config import Settings
 from linkis_harness.core.rules import RuleSet, parse_rules
+from linkis_harness.safety import RequestGuard
 
 pytestmark = pytest.mark.auth
 
@@ -98,10 +99,12 @@ def test_unknown_session_ticket_is_refused(anon_client: LinkisClient) -> None:
     _assert_not_logged_in(answer, "GET /jobhistory/list", "an unknown session ticket")
 
 
-def test_wrong_password_is_refused(settings: Settings) -> None:
+def test_wrong_password_is_refused(settings: Settings, guard: RequestGuard) -> None:
     if settings.user is None or settings.uses_token:
         pytest.skip("no password login configured (token mode)")
-    with LinkisClient(replace(settings, token_code=None, token_user=None)) as fresh:
+    with LinkisClient(
+        replace(settings, token_code=None, token_user=None), guard=guard
+    ) as fresh:
         answer = fresh.login(
             settings.user, "wrong-" + secrets.token_hex(6), raise_on_refusal=False
         )
@@ -125,10 +128,12 @@ def test_wrong_password_is_refused(settings: Settings) -> None:
             )
 
 
-def test_valid_login_works(settings: Settings) -> None:
+def test_valid_login_works(settings: Settings, guard: RequestGuard) -> None:
     if settings.user is None or settings.password is None or settings.uses_token:
         pytest.skip("no password login configured (token mode)")
-    with LinkisClient(replace(settings, token_code=None, token_user=None)) as fresh:
+    with LinkisClient(
+        replace(settings, token_code=None, token_user=None), guard=guard
+    ) as fresh:
         answer = fresh.login(raise_on_refusal=False)
         if answer.status != 0 or fresh.ticket_cookie is None:
             raise violation(
