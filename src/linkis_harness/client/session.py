@@ -6,22 +6,22 @@ means. Only the transport layer raises: `TargetUnreachable` when nothing answers
 
 Authentication mirrors the official Java client (API-FACTS §9): password mode logs in with
 `POST /user/login`, keeps the session cookie and logs in again once when a call answers 401;
-token mode sends `Token-Code`/`Token-User` on every call and never logs in.
+token mode sends `Token-Code`/`Token-User` on every call and never logs in. The HTTP exchange
+is `client/transport.py`; the entrance, job-history and filesystem calls are
+`client/endpoints.py`.
 """
 
 from __future__ import annotations
 
-import json as jsonlib
-import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
-from urllib.parse import quote
+from collections.abc import Callable, Mapping
 
 import httpx
 
 from linkis_harness.client.answer import Answer, decode_answer
+from linkis_harness.client.endpoints import LinkisEndpoints
+from linkis_harness.client.transport import build_request, exchange
 from linkis_harness.config import Settings
-from linkis_harness.errors import ConfigError, LoginFailed, TargetUnreachable
+from linkis_harness.errors import ConfigError, LoginFailed
 from linkis_harness.safety import DryRunStop, RequestGuard, describe_request, redact
 
 __all__ = ["TICKET_COOKIES", "LinkisClient"]
@@ -30,27 +30,7 @@ __all__ = ["TICKET_COOKIES", "LinkisClient"]
 TICKET_COOKIES = ("linkis_user_session_ticket_id_v1", "bdp-user-ticket-id")
 
 
-def _unreachable(target: str, exc: httpx.TransportError, timeout: float) -> str:
-    """One line saying why nothing answered (refused, DNS, TLS, timeout)."""
-    text = " ".join((str(exc) or type(exc).__name__).split())
-    lowered = text.lower()
-    if isinstance(exc, httpx.TimeoutException):
-        reason = f"no answer within {timeout:g}s ({type(exc).__name__}); raise --timeout or check the network"
-    elif "refused" in lowered:
-        reason = "connection refused: nothing is listening there (is the gateway running? check --target)"
-    elif any(
-        s in lowered
-        for s in ("name or service", "nodename", "getaddrinfo", "name resolution")
-    ):
-        reason = f"the host name does not resolve (DNS): {text}"
-    elif "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
-        reason = f"TLS handshake failed: {text} (use --insecure for a self-signed certificate)"
-    else:
-        reason = f"{type(exc).__name__}: {text}"
-    return f"cannot reach {target}: {reason}"
-
-
-class LinkisClient:
+class LinkisClient(LinkisEndpoints):
     """A Linkis REST client for one identity (a password login or a token)."""
 
     def __init__(
@@ -126,6 +106,31 @@ class LinkisClient:
             return {"Cookie": f"{self._ticket[0]}={self._ticket[1]}"}
         return {}
 
+    def _admit(
+        self,
+        method: str,
+        path: str,
+        request: httpx.Request,
+        sent: Mapping[str, str],
+        content: bytes | None,
+    ) -> None:
+        """Ask the guard before anything leaves; raise `DryRunStop` under `--dry-run`."""
+        if self._guard is None:
+            return
+        # Read-only refusal, job budget and rate limit (safety.py) before anything leaves.
+        self._guard.admit(method, path)
+        if self._guard.policy.dry_run:
+            text = describe_request(
+                method,
+                str(request.url),
+                headers=sent,
+                body=content,
+                secrets=self._secrets(),
+            )
+            if self._on_dry_run is not None:
+                self._on_dry_run(text)
+            raise DryRunStop(text)
+
     def _send(
         self,
         method: str,
@@ -137,56 +142,24 @@ class LinkisClient:
         content: bytes | None,
         auth: bool,
     ) -> tuple[Answer, httpx.Response]:
-        url = self._base + (path if path.startswith("/") else "/" + path)
-        sent: dict[str, str] = {}
-        if auth:
-            sent.update(self._auth_headers())
-        if json is not None:
-            content = jsonlib.dumps(json, ensure_ascii=False).encode()
-            sent["Content-Type"] = "application/json"
-        sent.update(headers or {})
-        query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        request = self._http.build_request(
-            method, url, params=query, headers=sent, content=content
+        request, sent, content = build_request(
+            self._http,
+            method,
+            self._base + (path if path.startswith("/") else "/" + path),
+            auth_headers=self._auth_headers() if auth else {},
+            params=params,
+            json=json,
+            headers=headers,
+            content=content,
         )
-        # Only the cookie this client chose goes out, never one from a (shared) cookie jar.
-        if "Cookie" not in sent:
-            request.headers.pop("Cookie", None)
-        if self._guard is not None:
-            # Read-only refusal, job budget and rate limit (safety.py) before anything leaves.
-            self._guard.admit(method, path)
-            if self._guard.policy.dry_run:
-                text = describe_request(
-                    method,
-                    str(request.url),
-                    headers=sent,
-                    body=content,
-                    secrets=self._secrets(),
-                )
-                if self._on_dry_run is not None:
-                    self._on_dry_run(text)
-                raise DryRunStop(text)
-        started = time.monotonic()
-        try:
-            response = self._http.send(request, stream=True)
-            try:
-                raw = b"".join(response.iter_raw())
-            except httpx.StreamConsumed:
-                raw = (
-                    response.content
-                )  # an in-memory transport (tests) answered already read
-            finally:
-                response.close()
-        except httpx.TransportError as exc:
-            raise TargetUnreachable(
-                _unreachable(
-                    self.settings.target or self._base, exc, self.settings.timeout
-                )
-            ) from None
-        finally:
-            if self._own_http:
-                self._http.cookies.clear()
-        elapsed = time.monotonic() - started
+        self._admit(method, path, request, sent, content)
+        response, raw, elapsed = exchange(
+            self._http,
+            request,
+            target=self.settings.target or self._base,
+            timeout=self.settings.timeout,
+            clear_cookies=self._own_http,
+        )
         body, envelope = decode_answer(response, raw, request)
         answer = Answer(
             method=method.upper(),
@@ -215,24 +188,8 @@ class LinkisClient:
         auth: bool = True,
     ) -> Answer:
         """Send one request; on a 401 of a logged-in session, log in again once and retry."""
-        answer, _ = self._send(
-            method,
-            path,
-            params=params,
-            json=json,
-            headers=headers,
-            content=content,
-            auth=auth,
-        )
-        if (
-            auth
-            and self._credentials is not None
-            and not self.settings.uses_token
-            and (answer.http_status == 401 or answer.status == -1)
-            and not path.lstrip("/").startswith("user/")
-        ):
-            self.login(*self._credentials)
-            self.relogins += 1
+
+        def send() -> Answer:
             answer, _ = self._send(
                 method,
                 path,
@@ -242,6 +199,19 @@ class LinkisClient:
                 content=content,
                 auth=auth,
             )
+            return answer
+
+        answer = send()
+        if (
+            auth
+            and self._credentials is not None
+            and not self.settings.uses_token
+            and (answer.http_status == 401 or answer.status == -1)
+            and not path.lstrip("/").startswith("user/")
+        ):
+            self.login(*self._credentials)
+            self.relogins += 1
+            answer = send()
         return answer
 
     # -- gateway user endpoints ---------------------------------------------------------------
@@ -335,102 +305,6 @@ class LinkisClient:
             self._ticket = ticket
             self._credentials = None
         return answer
-
-    # -- entrance -----------------------------------------------------------------------------
-
-    def execute(self, body: Mapping[str, Any]) -> Answer:
-        """`POST /entrance/execute`."""
-        return self.request("POST", "/entrance/execute", json=body)
-
-    def submit(self, body: Mapping[str, Any]) -> Answer:
-        """`POST /entrance/submit`."""
-        return self.request("POST", "/entrance/submit", json=body)
-
-    def status(self, exec_id: str, task_id: int | str | None = None) -> Answer:
-        """`GET /entrance/{execID}/status[?taskID=]`."""
-        return self.request("GET", _job(exec_id, "status"), params={"taskID": task_id})
-
-    def progress(self, exec_id: str) -> Answer:
-        """`GET /entrance/{execID}/progress`."""
-        return self.request("GET", _job(exec_id, "progress"))
-
-    def progress_with_resource(self, exec_id: str) -> Answer:
-        """`GET /entrance/{execID}/progressWithResource`."""
-        return self.request("GET", _job(exec_id, "progressWithResource"))
-
-    def log(
-        self,
-        exec_id: str,
-        from_line: int | None = None,
-        size: int | None = None,
-        distinct_level: bool | None = None,
-    ) -> Answer:
-        """`GET /entrance/{execID}/log`; None leaves a parameter out (server default)."""
-        return self.request(
-            "GET",
-            _job(exec_id, "log"),
-            params={
-                "fromLine": from_line,
-                "size": size,
-                "distinctLevel": distinct_level,
-            },
-        )
-
-    def kill(self, exec_id: str, task_id: int | str | None = None) -> Answer:
-        """`GET /entrance/{execID}/kill[?taskID=]` (kill is GET in real Linkis)."""
-        return self.request("GET", _job(exec_id, "kill"), params={"taskID": task_id})
-
-    def kill_jobs(
-        self, exec_id: str, id_list: Sequence[str], task_id_list: Sequence[int]
-    ) -> Answer:
-        """`POST /entrance/{execID}/killJobs`."""
-        return self.request(
-            "POST",
-            _job(exec_id, "killJobs"),
-            json={"idList": list(id_list), "taskIDList": list(task_id_list)},
-        )
-
-    def pause(self, exec_id: str) -> Answer:
-        """`GET /entrance/{execID}/pause`."""
-        return self.request("GET", _job(exec_id, "pause"))
-
-    # -- job history and result sets ----------------------------------------------------------
-
-    def job_history(self, task_id: int | str) -> Answer:
-        """`GET /jobhistory/{taskID}/get`."""
-        return self.request("GET", f"/jobhistory/{quote(str(task_id), safe='')}/get")
-
-    def job_history_list(self, **params: object) -> Answer:
-        """`GET /jobhistory/list` with the given query parameters."""
-        return self.request("GET", "/jobhistory/list", params=params)
-
-    def dir_file_trees(self, path: str) -> Answer:
-        """`GET /filesystem/getDirFileTrees?path=`."""
-        return self.request("GET", "/filesystem/getDirFileTrees", params={"path": path})
-
-    def open_file(
-        self, path: str, page: int | None = None, page_size: int | None = None
-    ) -> Answer:
-        """`GET /filesystem/openFile?path=&page=&pageSize=`."""
-        return self.request(
-            "GET",
-            "/filesystem/openFile",
-            params={"path": path, "page": page, "pageSize": page_size},
-        )
-
-    def open_log(self, path: str) -> Answer:
-        """`GET /filesystem/openLog?path=`."""
-        return self.request("GET", "/filesystem/openLog", params={"path": path})
-
-
-def _param(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _job(exec_id: str, operation: str) -> str:
-    return f"/entrance/{quote(exec_id, safe=':@')}/{operation}"
 
 
 def _ticket_from(response: httpx.Response) -> tuple[str, str] | None:
