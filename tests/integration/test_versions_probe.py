@@ -146,3 +146,23 @@ def test_simulator_is_detected_as_1x() -> None:
     assert found.detection.label == "1.1.1+"
     assert len(found.detection.evidence) == 3
     assert found.traits.ticket_cookie == COOKIE_V1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("served", "label", "assumed"),
+    [
+        ("0.11", "≤0.11", Version(0, 11)),
+        ("1.0", "1.0.0", Version(1, 0)),
+        ("1.1", "1.0.1–1.1.0", Version(1, 1, 0)),
+        ("1.4", "1.1.1+", Version(1, 4)),
+    ],
+)
+def test_simulator_pretending_an_older_version_is_detected(
+    served: str, label: str, assumed: Version
+) -> None:
+    with start_simulator(extra_args=("--linkis-version", served)) as sim:
+        found = probe(_settings(sim.url))
+    assert found.detection is not None
+    assert found.detection.label == label, found.describe()
+    assert found.version == assumed
