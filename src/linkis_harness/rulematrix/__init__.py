@@ -1,0 +1,37 @@
+"""The proxy-user and token matrix asked of a live gateway, one fresh session per case.
+
+`MatrixRunner.run_case` (`runner.py`) asks the gateway one `core.rulecases.Case` through
+`LinkisClient` and returns a `Row` with what was expected, what was observed and the verdict
+(`verdict.py`). Proxy cases use the real `/user/proxy?proxyUser=&validationCode=` (API-FACTS
+§2.4) or, with `proxy_mode="headers"`, the documented-but-unimplemented `Proxy-User` +
+`Validation-Code` request headers; token cases send `Token-Code` + `Token-User` to
+`jobhistory/list` (§2.3). An accepted proxy must then act as the user (`userInfo`) and own the
+job it submits (job history `executeUser`).
+"""
+
+from linkis_harness.core.rulecases import (
+    ANY_USER,
+    UNKNOWN_TOKEN,
+    Case,
+    ProxyMode,
+    Redactor,
+    derive_cases,
+    fingerprint,
+)
+from linkis_harness.rulematrix.runner import MatrixRunner, Row, check_reachable
+from linkis_harness.rulematrix.verdict import Observed
+
+# Re-exported: the runner, the CLI and the contract suite take everything rules-related here.
+__all__ = [
+    "ANY_USER",
+    "UNKNOWN_TOKEN",
+    "Case",
+    "MatrixRunner",
+    "Observed",
+    "ProxyMode",
+    "Redactor",
+    "Row",
+    "check_reachable",
+    "derive_cases",
+    "fingerprint",
+]
