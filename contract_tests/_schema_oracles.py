@@ -1,0 +1,169 @@
+"""The schema family's Linkis oracles (`@schemathesis.check`), beside schemathesis' own.
+
+`linkis_envelope`: every answer from Linkis code is the envelope, HTTP agrees with `status`,
+`method` names the operation. `linkis_masked_crash`: a valid request answered with status 1
+that hides an uncaught exception. Real quirks are correct: gateway routing errors for
+unparseable execIDs are HTTP 200/status 1; Spring's own error body for requests it rejects.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import schemathesis
+from schemathesis import Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from linkis_harness.config import API_PREFIX
+from linkis_harness.core.envelope import (
+    DOCUMENTED_CRASHES,
+    Envelope,
+    check_envelope,
+    is_framework_error,
+    masked_crash,
+)
+from linkis_harness.errors import MalformedEnvelope
+
+
+def _api_path(response: schemathesis.Response) -> str:
+    return unquote(urlsplit(str(response.request.url)).path)
+
+
+def _expected_method(path: str) -> str | None:
+    """`method` of a success answer: `/api/...` without `rest_j/v1`; None for gateway answers."""
+    rest = path.removeprefix(API_PREFIX)
+    if rest == path or rest.startswith("/user/"):
+        return None
+    return "/api" + rest
+
+
+def _per_job(path: str) -> bool:
+    return (
+        path.removeprefix(API_PREFIX).startswith("/entrance/") and path.count("/") >= 6
+    )
+
+
+def _header(response: schemathesis.Response, name: str) -> str | None:
+    for key, values in response.headers.items():
+        if key.lower() == name:
+            return values[0] if values else None
+    return None
+
+
+def body_json(response: schemathesis.Response) -> Any:
+    """The answer's JSON body, or None when it is not JSON."""
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+@schemathesis.check
+def linkis_envelope(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
+) -> bool | None:
+    """Every answer from Linkis code is the envelope; HTTP agrees with status; method names the call."""
+    path = _api_path(response)
+    body = body_json(response)
+    if (
+        isinstance(body, dict)
+        and is_framework_error(body)
+        and response.status_code < 500
+    ):
+        return None  # Spring rejected the request before Linkis code ran (§1.1)
+    status = body.get("status") if isinstance(body, dict) else None
+    expected = _expected_method(path) if status == 0 else None
+    found = check_envelope(
+        http_status=response.status_code,
+        content_type=_header(response, "content-type"),
+        body=response.content,
+        expected_method=expected,
+        gateway_routing=_per_job(path),
+    )
+    if found:
+        raise AssertionError(
+            "[envelope] " + "; ".join(f"{v.title}: {v.detail}" for v in found)
+        )
+    return None
+
+
+# execIDs the target gave the suite (submit answers): any other id in a per-job path is generated.
+KNOWN_IDS: set[str] = set()
+
+
+def _documented(path: str, case: Case) -> frozenset[str]:
+    rest = path.removeprefix(API_PREFIX)
+    query = case.query or {}
+    if _per_job(path):
+        exec_id = rest.split("/")[2]
+        if exec_id not in KNOWN_IDS:
+            # A generated id that was routed: non-numeric or out-of-ring index (§6.4).
+            return DOCUMENTED_CRASHES["malformed-execid"] | _documented_operation(
+                rest, query
+            )
+    return _documented_operation(rest, query)
+
+
+def _documented_operation(rest: str, query: dict[str, Any]) -> frozenset[str]:
+    if rest.endswith("/status") and "taskID" not in query:
+        return DOCUMENTED_CRASHES["status-without-taskid"]
+    if rest.endswith("/kill") and "taskID" not in query:
+        return DOCUMENTED_CRASHES["kill-without-taskid"]
+    if rest.endswith("/killJobs"):
+        return DOCUMENTED_CRASHES["killjobs-missing-list"]
+    if rest.startswith("/user/proxy"):
+        return DOCUMENTED_CRASHES["proxy-missing-param"]
+    return frozenset()
+
+
+@schemathesis.check
+def linkis_masked_crash(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
+) -> bool | None:
+    """A valid request answered with status 1 that hides an uncaught exception is a server error."""
+    if is_negative(case):
+        return None  # invalid input may fail any way short of a 5xx
+    path = _api_path(response)
+    if _per_job(path) and response.status_code == 200:
+        return None  # the gateway could not route a generated execID (§13): not a crash
+    body = body_json(response)
+    if not isinstance(body, dict):
+        return None
+    try:
+        envelope = Envelope.from_json(body, http_status=response.status_code)
+    except (MalformedEnvelope, ValueError):
+        return None
+    reason = masked_crash(envelope, allow=_documented(path, case))
+    if reason is not None:
+        raise AssertionError(f"[crash] a valid request crashed the server: {reason}")
+    return None
+
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    linkis_envelope,
+    linkis_masked_crash,
+]
+NEGATIVE_CHECKS = [not_a_server_error, linkis_envelope]
+
+
+def is_negative(case: Case) -> bool:
+    """Whether schemathesis generated the case to be invalid (not the positive mode)."""
+    return (
+        case.meta is not None and case.meta.generation.mode != GenerationMode.POSITIVE
+    )
+
+
+def checks_for(case: Case) -> list[Any]:
+    """The checks a case's answer must pass: invalid input may fail any way short of a 5xx."""
+    return NEGATIVE_CHECKS if is_negative(case) else CHECKS

@@ -1,0 +1,77 @@
+"""The schema family's record: every exchange (a VCR-style cassette) and the jobs it submitted."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+import yaml
+from _report import scrub
+from _schema_oracles import KNOWN_IDS, body_json
+from schemathesis import Case
+
+
+class SchemaRecord:
+    """Every exchange of the schema family: the cassette, and the jobs it submitted (to kill)."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, Any] = {}
+        self.interactions: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def note(self, response: schemathesis.Response, case: Case, phase: str) -> None:
+        body = body_json(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        request = response.request
+        sent = request.body or b""
+        entry = {
+            "id": str(len(self.interactions) + 1),
+            "operation": case.operation.label,
+            "phase": phase,
+            "request": {
+                "method": request.method,
+                "uri": scrub(str(request.url)),
+                "headers": {k: _shown_header(k, v) for k, v in request.headers.items()},
+                "body": scrub(
+                    sent.decode("utf-8", "replace")
+                    if isinstance(sent, bytes)
+                    else str(sent)
+                ),
+            },
+            "response": {
+                "status": response.status_code,
+                "headers": {
+                    k: ", ".join(v)
+                    for k, v in response.headers.items()
+                    if k.lower() != "set-cookie"
+                },
+                "body": scrub(response.content[:4000].decode("utf-8", "replace")),
+                "elapsed": round(response.elapsed, 4),
+            },
+        }
+        with self._lock:
+            self.interactions.append(entry)
+            if isinstance(data, dict) and isinstance(data.get("execID"), str):
+                self.jobs[data["execID"]] = data.get("taskID")
+                KNOWN_IDS.add(data["execID"])
+
+    def write(self, path: Path) -> None:
+        document = {
+            "recorded_with": "linkis-harness check (schema family)",
+            "http_interactions": self.interactions,
+        }
+        path.write_text(
+            yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
+        )
+
+
+def _shown_header(name: str, value: str) -> str:
+    low = name.lower()
+    if low == "cookie":
+        return "<session cookie>"
+    if low == "token-code":
+        return "$LINKIS_TOKEN_CODE"
+    return scrub(value)
