@@ -17,6 +17,13 @@ import pytest
 
 from linkis_harness import config as harness_config
 from linkis_harness.core.rules import RuleKind, RuleSet, parse_rules
+from linkis_harness.core.versions import (
+    DEFAULT_VERSION,
+    TokenMatch,
+    VersionTraits,
+    token_allows,
+    traits,
+)
 from linkis_harness.errors import ContractViolation, RulesSyntaxError
 from linkis_harness.rulematrix import Case, MatrixRunner, Redactor, derive_cases
 
@@ -68,6 +75,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     tokens = [r.key for rs in (proxy, token) if rs for r in rs.rules]
     config.stash[_TOKENS] = tokens
+    config.stash[_TOKEN_USERS] = (
+        {r.key: r.value for r in token.effective()} if token is not None else {}
+    )
     params = [(i + 1, case) for i, case in enumerate(cases)]
     metafunc.parametrize(
         "rules_case", params, ids=[case.ident(i) for i, case in params]
@@ -75,6 +85,31 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 _TOKENS = pytest.StashKey[list[str]]()
+_TOKEN_USERS = pytest.StashKey[dict[str, str]]()
+
+
+def _version() -> VersionTraits:
+    """What the target's Linkis version does (`check` sets LINKIS_VERSION; default 1.4)."""
+    return traits(os.environ.get("LINKIS_VERSION") or str(DEFAULT_VERSION))
+
+
+def _version_explains(
+    case: Case, version: VersionTraits, values: dict[str, str]
+) -> bool:
+    """A refusal case the version's substring token matching admits (API-FACTS §2.3)."""
+    if (
+        case.kind != "token"
+        or case.expect != "refuse"
+        or not case.token
+        or not case.user
+    ):
+        return False
+    value = values.get(case.token)
+    return (
+        version.token_match is TokenMatch.SUBSTRING
+        and value is not None
+        and token_allows(TokenMatch.SUBSTRING, value, case.user)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +130,19 @@ def test_rule_case(
     if rules_case is None:
         pytest.skip(_NO_RULES)
     index, case = rules_case
+    version = _version()
+    if case.kind == "proxy" and not version.proxy_endpoint:
+        pytest.skip(
+            f"Linkis {version.version} has no /user/proxy (added in 1.0, API-FACTS §0)"
+        )
     row = rules_runner.run_case(case, index=index)
+    if not row.held and _version_explains(
+        case, version, pytestconfig.stash[_TOKEN_USERS]
+    ):
+        pytest.skip(
+            f"Linkis {version.version} matches Token-User by substring of the token's users "
+            f"(API-FACTS §2.3), so {case.user!r} is let in ({case.why}); exact from 1.1.1"
+        )
     if not row.held:
         # Rule tokens by fingerprint, and the run's own secrets (a gateway may echo them).
         redact = Redactor(
