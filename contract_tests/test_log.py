@@ -2,7 +2,7 @@
 
 API-FACTS §4: lines numbered from 0; `size` 0 reads nothing, negative means 10000; the returned
 `fromLine` counts blank lines; `distinctLevel=false` returns every consumed line. Hypothesis
-chooses the page sizes; `core.logs.check_pages` and `check_buckets` are the oracles. A full read
+chooses the page sizes; `core.logcheck.check_pages` and `check_buckets` are the oracles. A full read
 is compared with pages taken under the same conditions (both while running, or both after the
 end), and a finished job's entrance log with its log file (`openLog`), where #3742-style gaps
 show.
@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
 
 from linkis_harness.client import Answer, LinkisClient
-from linkis_harness.core.logs import LogPage, check_buckets, check_pages
+from linkis_harness.core.logcheck import check_buckets, check_pages
+from linkis_harness.core.logs import LogPage
 from linkis_harness.core.violation import Violation
 from linkis_harness.polling import is_terminal
 

@@ -2,7 +2,7 @@
 
 Each `observe_*` method records one answer and returns the contract violation it shows, or
 None; the caller fails that request with it. Checks are light on purpose (a step at a time, a
-page at a time); the end-of-job log comparison is `core.logs.check_pages`.
+page at a time); the end-of-job log comparison is `core.logcheck.check_pages`.
 """
 
 from __future__ import annotations

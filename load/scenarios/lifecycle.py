@@ -12,7 +12,8 @@ import random
 import time
 from collections.abc import Callable
 
-from linkis_harness.core.logs import check_pages, split_log
+from linkis_harness.core.logcheck import check_pages
+from linkis_harness.core.logs import split_log
 from linkis_harness.core.sla import OPERATIONS
 from linkis_harness.core.violation import Violation
 from linkis_harness.core.workload import Workload

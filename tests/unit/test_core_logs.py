@@ -10,12 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from linkis_harness.core.logcheck import check_buckets, check_pages
 from linkis_harness.core.logs import (
     LogLevel,
     LogPage,
     buckets,
-    check_buckets,
-    check_pages,
     classify,
     format_log_line,
     page_range,
