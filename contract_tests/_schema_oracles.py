@@ -22,13 +22,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from linkis_harness.config import API_PREFIX
-from linkis_harness.core.envelope import (
-    DOCUMENTED_CRASHES,
-    Envelope,
-    check_envelope,
-    is_framework_error,
-    masked_crash,
-)
+from linkis_harness.core.crash import DOCUMENTED_CRASHES, masked_crash
+from linkis_harness.core.envelope import Envelope, check_envelope, is_framework_error
 from linkis_harness.errors import MalformedEnvelope
 
 

@@ -18,7 +18,7 @@ from _lifecycle import JobTracker, SubmittedJob, violation
 from _protocol import end_job, pick_workload, submit, wait_for
 
 from linkis_harness.client import Answer, LinkisClient
-from linkis_harness.core.envelope import masked_crash
+from linkis_harness.core.crash import masked_crash
 from linkis_harness.core.workload import Workload
 
 pytestmark = pytest.mark.crash

@@ -9,15 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from linkis_harness.core.crash import CRASH_MARKER, DOCUMENTED_CRASHES, masked_crash
 from linkis_harness.core.envelope import (
-    CRASH_MARKER,
-    DOCUMENTED_CRASHES,
     Envelope,
     MessageStatus,
     check_envelope,
     http_status_for,
     is_framework_error,
-    masked_crash,
 )
 from linkis_harness.errors import MalformedEnvelope
 

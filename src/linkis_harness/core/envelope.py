@@ -7,19 +7,13 @@ Real quirks this module treats as correct:
 - gateway parser/routing errors are HTTP 200 with `status: 1` (§13), so callers that may hit
   an unroutable id pass `gateway_routing=True`.
 
-Masked crashes: an uncaught Java exception in a controller becomes `status 1` with the message
-`operation failed(操作失败)s！the reason(原因)：<RootCause>: <msg>` and `data.errorMsg.errCode == 0`
-(`MOD/package.scala catchMsg`). A few of those are the documented real answer of an operation
-(status of an evicted job without taskID → `NumberFormatException: null`, #755; kill without
-taskID → NPE, #1538). `masked_crash` cannot know the operation, so callers pass the exception
-names that are expected in their context via `allow=`, taken from `DOCUMENTED_CRASHES`.
+Masked crashes (`status 1` hiding an uncaught exception) are `core/crash.py`.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -28,63 +22,15 @@ from linkis_harness.core.violation import Violation
 from linkis_harness.errors import MalformedEnvelope
 
 __all__ = [
-    "CRASH_MARKER",
-    "DOCUMENTED_CRASHES",
     "Envelope",
     "MessageStatus",
     "check_envelope",
     "http_status_for",
     "is_framework_error",
-    "masked_crash",
 ]
 
 _CHECK = "envelope"
 API_ROOT = "/api/rest_j/v1"
-CRASH_MARKER = "operation failed(操作失败)s！the reason(原因)："
-
-# Documented real answers that look like crashes, by context (the caller picks the key).
-DOCUMENTED_CRASHES: Mapping[str, frozenset[str]] = {
-    # /entrance/{id}/status of a job no longer in memory, no taskID: Long.parseLong(null) (#755)
-    "status-without-taskid": frozenset({"NumberFormatException"}),
-    # /entrance/{id}/kill of a job no longer in memory, no taskID (#1538)
-    "kill-without-taskid": frozenset({"NullPointerException"}),
-    # /entrance/{id}/killJobs without idList/taskIDList (§13)
-    "killjobs-missing-list": frozenset({"NullPointerException"}),
-    # /user/proxy without proxyUser or validationCode (§2.4)
-    "proxy-missing-param": frozenset({"NullPointerException"}),
-    # a per-job call with a malformed execID: the gateway's or entrance's parser throws (§6.4)
-    "malformed-execid": frozenset(
-        {
-            "IllegalArgumentException",
-            "NumberFormatException",
-            "StringIndexOutOfBoundsException",
-        }
-    ),
-}
-
-# JDK/Scala unchecked exceptions recognised at the start of a message without the marker.
-_RUNTIME_EXCEPTIONS = frozenset(
-    {
-        "ArithmeticException",
-        "ArrayIndexOutOfBoundsException",
-        "ClassCastException",
-        "ClassNotFoundException",
-        "ConcurrentModificationException",
-        "IllegalArgumentException",
-        "IllegalStateException",
-        "IndexOutOfBoundsException",
-        "MatchError",
-        "NoClassDefFoundError",
-        "NoSuchElementException",
-        "NullPointerException",
-        "NumberFormatException",
-        "OutOfMemoryError",
-        "StackOverflowError",
-        "StringIndexOutOfBoundsException",
-        "UnsupportedOperationException",
-    }
-)
-_CLASS = re.compile(r"\s*((?:[A-Za-z_$][\w$]*\.)*([A-Z][\w$]*))(?::|$)")
 
 
 class MessageStatus(IntEnum):
@@ -336,41 +282,3 @@ def _http_agrees(
             f"status {status} ({MessageStatus(status).name}) must come with HTTP {expected}, got HTTP {http_status}",
         )
     ]
-
-
-def _root_cause(message: str) -> str | None:
-    """Return the exception class an uncaught-exception message names, if it names one."""
-    _, marker, tail = message.partition(CRASH_MARKER)
-    match = _CLASS.match(tail if marker else message)
-    if match is None:
-        return None
-    name = match.group(2)
-    if marker or name in _RUNTIME_EXCEPTIONS:
-        return name
-    return None
-
-
-def masked_crash(envelope: Envelope, *, allow: Collection[str] = ()) -> str | None:
-    """Say why a `status 1` answer hides a server crash, or None when it does not.
-
-    `allow`: exception class names (simple names) that are the documented real answer in the
-    caller's context, e.g. `DOCUMENTED_CRASHES["status-without-taskid"]`.
-    """
-    if envelope.status != MessageStatus.ERROR:
-        return None
-    error_msg = envelope.data.get("errorMsg")
-    code = error_msg.get("errCode") if isinstance(error_msg, Mapping) else None
-    zero_code = _type_name(code) == "integer" and code == 0
-    marker = CRASH_MARKER in envelope.message
-    cause = _root_cause(envelope.message)
-    if not (zero_code or marker or cause):
-        return None
-    if cause is not None and cause in allow:
-        return None
-    what = f"uncaught {cause}" if cause else "an uncaught exception"
-    evidence = (
-        "data.errorMsg.errCode is 0"
-        if zero_code
-        else "the message is Linkis' catch-all text"
-    )
-    return f"status 1 hides {what} ({evidence}): message {envelope.message[:200]!r}"

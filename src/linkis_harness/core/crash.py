@@ -1,0 +1,102 @@
+"""Masked crashes: a `status 1` answer that hides an uncaught Java exception (§13).
+
+An uncaught exception in a controller becomes `status 1` with the message
+`operation failed(操作失败)s！the reason(原因)：<RootCause>: <msg>` and `data.errorMsg.errCode == 0`
+(`MOD/package.scala catchMsg`). A few of those are the documented real answer of an operation
+(status of an evicted job without taskID → `NumberFormatException: null`, #755; kill without
+taskID → NPE, #1538). `masked_crash` cannot know the operation, so callers pass the exception
+names that are expected in their context via `allow=`, taken from `DOCUMENTED_CRASHES`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+
+from linkis_harness.core.envelope import Envelope, MessageStatus
+
+__all__ = ["CRASH_MARKER", "DOCUMENTED_CRASHES", "masked_crash"]
+
+CRASH_MARKER = "operation failed(操作失败)s！the reason(原因)："
+
+# Documented real answers that look like crashes, by context (the caller picks the key).
+DOCUMENTED_CRASHES: Mapping[str, frozenset[str]] = {
+    # /entrance/{id}/status of a job no longer in memory, no taskID: Long.parseLong(null) (#755)
+    "status-without-taskid": frozenset({"NumberFormatException"}),
+    # /entrance/{id}/kill of a job no longer in memory, no taskID (#1538)
+    "kill-without-taskid": frozenset({"NullPointerException"}),
+    # /entrance/{id}/killJobs without idList/taskIDList (§13)
+    "killjobs-missing-list": frozenset({"NullPointerException"}),
+    # /user/proxy without proxyUser or validationCode (§2.4)
+    "proxy-missing-param": frozenset({"NullPointerException"}),
+    # a per-job call with a malformed execID: the gateway's or entrance's parser throws (§6.4)
+    "malformed-execid": frozenset(
+        {
+            "IllegalArgumentException",
+            "NumberFormatException",
+            "StringIndexOutOfBoundsException",
+        }
+    ),
+}
+
+# JDK/Scala unchecked exceptions recognised at the start of a message without the marker.
+_RUNTIME_EXCEPTIONS = frozenset(
+    {
+        "ArithmeticException",
+        "ArrayIndexOutOfBoundsException",
+        "ClassCastException",
+        "ClassNotFoundException",
+        "ConcurrentModificationException",
+        "IllegalArgumentException",
+        "IllegalStateException",
+        "IndexOutOfBoundsException",
+        "MatchError",
+        "NoClassDefFoundError",
+        "NoSuchElementException",
+        "NullPointerException",
+        "NumberFormatException",
+        "OutOfMemoryError",
+        "StackOverflowError",
+        "StringIndexOutOfBoundsException",
+        "UnsupportedOperationException",
+    }
+)
+_CLASS = re.compile(r"\s*((?:[A-Za-z_$][\w$]*\.)*([A-Z][\w$]*))(?::|$)")
+
+
+def _root_cause(message: str) -> str | None:
+    """Return the exception class an uncaught-exception message names, if it names one."""
+    _, marker, tail = message.partition(CRASH_MARKER)
+    match = _CLASS.match(tail if marker else message)
+    if match is None:
+        return None
+    name = match.group(2)
+    if marker or name in _RUNTIME_EXCEPTIONS:
+        return name
+    return None
+
+
+def masked_crash(envelope: Envelope, *, allow: Collection[str] = ()) -> str | None:
+    """Say why a `status 1` answer hides a server crash, or None when it does not.
+
+    `allow`: exception class names (simple names) that are the documented real answer in the
+    caller's context, e.g. `DOCUMENTED_CRASHES["status-without-taskid"]`.
+    """
+    if envelope.status != MessageStatus.ERROR:
+        return None
+    error_msg = envelope.data.get("errorMsg")
+    code = error_msg.get("errCode") if isinstance(error_msg, Mapping) else None
+    zero_code = type(code) is int and code == 0  # a JSON integer, not a boolean
+    marker = CRASH_MARKER in envelope.message
+    cause = _root_cause(envelope.message)
+    if not (zero_code or marker or cause):
+        return None
+    if cause is not None and cause in allow:
+        return None
+    what = f"uncaught {cause}" if cause else "an uncaught exception"
+    evidence = (
+        "data.errorMsg.errCode is 0"
+        if zero_code
+        else "the message is Linkis' catch-all text"
+    )
+    return f"status 1 hides {what} ({evidence}): message {envelope.message[:200]!r}"
