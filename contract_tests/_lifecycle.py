@@ -121,17 +121,11 @@ class SubmittedJob:
 
 
 @dataclass
-class FinishedJob:
-    """A job polled from submit to its end, with every observation."""
+class _PolledJob:
+    """A submitted job and what polling it observed."""
 
     job: SubmittedJob
     observations: list[Observation] = field(default_factory=list)
-    seconds: float = 0.0
-    ended_at: float | None = None  # time.monotonic() when the terminal state was seen
-
-    @property
-    def workload(self) -> Workload:
-        return self.job.workload
 
     @property
     def exec_id(self) -> str | None:
@@ -140,6 +134,18 @@ class FinishedJob:
     @property
     def task_id(self) -> Any:
         return self.job.task_id
+
+
+@dataclass
+class FinishedJob(_PolledJob):
+    """A job polled from submit to its end, with every observation."""
+
+    seconds: float = 0.0
+    ended_at: float | None = None  # time.monotonic() when the terminal state was seen
+
+    @property
+    def workload(self) -> Workload:
+        return self.job.workload
 
     @property
     def final_state(self) -> str | None:
@@ -151,23 +157,12 @@ class FinishedJob:
 
 
 @dataclass
-class RunningJob:
+class RunningJob(_PolledJob):
     """A job polled densely from submit until it ran for a while (or ended)."""
-
-    job: SubmittedJob
-    observations: list[Observation] = field(default_factory=list)
 
     @property
     def seen_running(self) -> bool:
         return any(o.state == "Running" for o in self.observations)
-
-    @property
-    def exec_id(self) -> str | None:
-        return self.job.exec_id
-
-    @property
-    def task_id(self) -> Any:
-        return self.job.task_id
 
 
 # A running job is watched this many polls after it is first seen Running.
