@@ -315,6 +315,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 CONFIG: pytest.Config | None = None
 
 
+def wait_for_gate() -> None:
+    """Block until the runner has proven the target (`--linkis-gate` says 'go').
+
+    Nothing may reach the target before that: the tests wait here, and so does any request
+    made while collecting (schemathesis logs in when it builds the explicit examples).
+    """
+    name = CONFIG.getoption("--linkis-gate", default=None) if CONFIG else None
+    if not name:
+        return
+    gate = Path(name)
+    deadline = time.monotonic() + _GATE_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            word = gate.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            word = ""
+        if word == "go":
+            return
+        if word == "abort":
+            pytest.exit("the run was called off before any test", returncode=2)
+        time.sleep(0.05)
+    pytest.exit("the runner never opened the gate", returncode=2)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global CONFIG
     CONFIG = config
@@ -323,9 +347,7 @@ def pytest_configure(config: pytest.Config) -> None:
     quirks: list[Quirk] = []
     for name in config.getoption("--linkis-quirks"):
         quirks.extend(load_quirks(Path(name)))
-    plugin = _ReportPlugin(
-        config.getoption("--linkis-events"), quirks, config.getoption("--linkis-gate")
-    )
+    plugin = _ReportPlugin(config.getoption("--linkis-events"), quirks)
     config.pluginmanager.register(plugin, "linkis-report-plugin")
 
 
@@ -357,11 +379,8 @@ def family_of(item: pytest.Item) -> str:
 
 
 class _ReportPlugin:
-    def __init__(
-        self, events: str | None, quirks: list[Quirk], gate: str | None
-    ) -> None:
+    def __init__(self, events: str | None, quirks: list[Quirk]) -> None:
         self.events_path = Path(events) if events else None
-        self.gate = Path(gate) if gate else None
         self.quirks = quirks
         self.recorder = _Recorder()
         self.marks: dict[str, int] = {}
@@ -391,20 +410,7 @@ class _ReportPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         """Hold the first test until the runner has proven the target (see `--linkis-gate`)."""
-        if self.gate is None:
-            return
-        deadline = time.monotonic() + _GATE_TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                word = self.gate.read_text(encoding="utf-8").strip()
-            except FileNotFoundError:
-                word = ""
-            if word == "go":
-                return
-            if word == "abort":
-                pytest.exit("the run was called off before any test", returncode=2)
-            time.sleep(0.05)
-        pytest.exit("the runner never opened the gate", returncode=2)
+        wait_for_gate()
 
     @pytest.hookimpl
     def pytest_runtest_logstart(

@@ -33,6 +33,9 @@ def option(name: str, variable: str) -> str | None:
 
 def _login_ticket(settings: Settings) -> str:
     """Log in as the main user (the auth provider's `get`) and return the session ticket."""
+    report = sys.modules.get("_report")
+    if report is not None:
+        report.wait_for_gate()  # collection builds examples; no login before the preflight
     with httpx.Client(timeout=settings.timeout, verify=not settings.insecure) as http:
         answer = http.post(
             settings.api_base + "/user/login",

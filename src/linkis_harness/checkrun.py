@@ -436,7 +436,13 @@ class _Suite:
     def abandon(self) -> None:
         """Call the run off (preflight failed, or an error): no test runs; pytest ends."""
         if self.proc.poll() is None:
+            opened = (
+                self.gate.exists() and self.gate.read_text(encoding="utf-8") == "go"
+            )
             self.gate.write_text("abort", encoding="utf-8")
+            if not opened:
+                # Still collecting behind the closed gate: nothing was sent, nothing to clean up.
+                _stop(self.proc)
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
