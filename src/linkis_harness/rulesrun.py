@@ -61,13 +61,18 @@ def _read(path: Path, kind: RuleKind) -> _RuleFile:
     return _RuleFile(path, kind, text)
 
 
-def _lint(files: Sequence[_RuleFile], known_users: Sequence[str]) -> list[Finding]:
+def _lint(
+    files: Sequence[_RuleFile], settings: Settings
+) -> tuple[list[Finding], tuple[RuleSet | None, RuleSet | None]]:
+    """Lint every file; parse the proxy and token rules when no line has a syntax error."""
     findings: list[Finding] = []
     for f in files:
         findings += lint_rules(
-            f.text, kind=f.kind, source=str(f.path), known_users=known_users
+            f.text, kind=f.kind, source=str(f.path), known_users=_known_users(settings)
         )
-    return findings
+    if any(f.code == "syntax" for f in findings):
+        return findings, (None, None)
+    return findings, (_parse(files[0]), _parse(files[1]) if len(files) > 1 else None)
 
 
 def _known_users(settings: Settings) -> tuple[str, ...]:
@@ -140,12 +145,8 @@ def run_rules(
     except ConfigError as exc:
         err.write(f"error: {exc}\n")
         return ExitCode.NOT_RUN
-    findings = _lint(files, _known_users(settings))
-    syntax = [f for f in findings if f.code == "syntax"]
-    proxy_set = token_set = None
-    if not syntax:
-        proxy_set = _parse(files[0])
-        token_set = _parse(files[1]) if len(files) > 1 else None
+    findings, (proxy_set, token_set) = _lint(files, settings)
+    syntax = any(f.code == "syntax" for f in findings)
     tokens = [r.key for rs in (proxy_set, token_set) if rs for r in rs.rules]
     redact = Redactor(tokens, secrets=settings.secrets(), show_secrets=show_secrets)
     write_lint(out, findings, [f.path for f in files], redact)

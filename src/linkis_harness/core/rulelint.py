@@ -80,6 +80,22 @@ def _lint_rule(
             f"{rule.key!r}: '*' inside a list is the literal user name '*' in proxy.properties, "
             "not a wildcard (only a whole value of '*' allows everyone)",
         )
+    yield from _lint_key(
+        rule, finding, kind=kind, wildcard=wildcard, user_names=user_names
+    )
+    yield from _lint_users(rule, finding)
+
+
+def _lint_key(
+    rule: Rule,
+    finding: _FindingMaker,
+    *,
+    kind: RuleKind,
+    wildcard: bool,
+    user_names: set[str],
+) -> Iterator[Finding]:
+    """Lint a rule's key: a token Linkis ships, or a name that is also a user."""
+    err, warn = Severity.ERROR, Severity.WARNING
     if rule.key.casefold() in _DEFAULT_FOLDED:
         if wildcard:
             yield finding(
@@ -108,7 +124,6 @@ def _lint_rule(
                 "key-is-user",
                 f"token {rule.key!r} is also a user name: easy to guess",
             )
-    yield from _lint_users(rule, finding)
 
 
 def _lint_users(rule: Rule, finding: _FindingMaker) -> Iterator[Finding]:
