@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 import uvicorn
+from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from linkis_harness.core.execid import ExecIdLayout
@@ -95,9 +96,7 @@ def run_serve(
 ) -> int:
     """Serve until interrupted; `--fault list` prints the fault modes instead. Returns the exit code."""
     if fault == "list":
-        width = max(len(name) for name in FAULTS)
-        for item in FAULTS.values():
-            out.write(f"{item.name:<{width}}  {item.family:<9} {item.description}\n")
+        _list_faults(out)
         return 0
     faults = parse_faults(fault)
     if not speed > 0:
@@ -118,13 +117,7 @@ def run_serve(
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     instance = f"{bound_host}:{bound_port}"
-    try:
-        history = History(str(db) if db is not None else ":memory:")
-    except Exception as exc:  # sqlite3.Error and OSError alike: a bad --db path
-        sock.close()
-        raise ConfigError(
-            f"--db {str(db)!r}: cannot open it as SQLite ({exc})."
-        ) from None
+    history = _open_history(db, sock)
     clock = SystemClock()
     store = JobStore(
         legacy=version.execid_layout is ExecIdLayout.LEGACY,
@@ -139,6 +132,28 @@ def run_serve(
     )
     out.write(f"{BANNER} http://{instance}\n")
     out.flush()
+    _serve(app, sock)
+    return 0
+
+
+def _list_faults(out: TextIO) -> None:
+    width = max(len(name) for name in FAULTS)
+    for item in FAULTS.values():
+        out.write(f"{item.name:<{width}}  {item.family:<9} {item.description}\n")
+
+
+def _open_history(db: Path | None, sock: socket.socket) -> History:
+    """Open job history (in memory without `--db`); a bad path closes the socket first."""
+    try:
+        return History(str(db) if db is not None else ":memory:")
+    except Exception as exc:  # sqlite3.Error and OSError alike: a bad --db path
+        sock.close()
+        raise ConfigError(
+            f"--db {str(db)!r}: cannot open it as SQLite ({exc})."
+        ) from None
+
+
+def _serve(app: ASGIApp, sock: socket.socket) -> None:
     config = uvicorn.Config(
         app,
         http=RawHeaderProtocol,
@@ -147,4 +162,3 @@ def run_serve(
         lifespan="on",
     )
     uvicorn.Server(config).run(sockets=[sock])
-    return 0
