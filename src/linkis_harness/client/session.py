@@ -240,29 +240,35 @@ class LinkisClient(LinkisEndpoints):
             content=None,
             auth=False,
         )
-        scrubbed = redact(answer.message, (password,))
-        if answer.status != 0:
+        ticket = _ticket_from(response)
+        refusal = self._login_refusal(user, password, answer, ticket)
+        if refusal is not None:
             if not raise_on_refusal:
                 return answer
+            raise LoginFailed(refusal)
+        assert ticket is not None  # _login_refusal names a missing cookie
+        self._ticket = ticket
+        self._credentials = (user, password)
+        return answer
+
+    def _login_refusal(
+        self, user: str, password: str, answer: Answer, ticket: tuple[str, str] | None
+    ) -> str | None:
+        """Say why a login answer is a refusal (the password scrubbed), or None when it is not."""
+        if answer.status != 0:
+            scrubbed = redact(answer.message, (password,))
             said = (
                 f"status {answer.status}, {scrubbed!r}"
                 if answer.envelope is not None
                 else f"not a Linkis envelope: {answer.text(limit=200)!r}"
             )
-            raise LoginFailed(
-                f"login as {user!r} refused by {self.settings.target}: HTTP {answer.http_status}, {said}"
-            )
-        ticket = _ticket_from(response)
+            return f"login as {user!r} refused by {self.settings.target}: HTTP {answer.http_status}, {said}"
         if ticket is None:
-            if not raise_on_refusal:
-                return answer
-            raise LoginFailed(
+            return (
                 f"login as {user!r} at {self.settings.target} answered status 0 but set no session "
                 f"cookie (expected {' or '.join(TICKET_COOKIES)})"
             )
-        self._ticket = ticket
-        self._credentials = (user, password)
-        return answer
+        return None
 
     def authenticate(self) -> None:
         """Make this client ready: log in (password mode) or prove the token is accepted."""
