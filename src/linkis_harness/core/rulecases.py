@@ -179,30 +179,44 @@ def derive_cases(
     cases: list[Case] = []
     if proxy_rules is not None and proxy_rules.rules:
         cases += _proxy_cases(proxy_rules, everyone, spaces=proxy_mode == "login")
-        user = _first_user(proxy_rules, everyone)
-        token = proxy_rules.effective()[0].key
-        unknown = _unknown_token(proxy_rules, token_rules)
-        cases += [
-            Case("proxy", unknown, user, "refuse", "unknown token"),
-            Case("proxy", token, None, "refuse", "no proxyUser"),
-            Case("proxy", None, user, "refuse", "no validationCode"),
-            Case("proxy", None, None, "refuse", "no parameters"),
-        ]
+        cases += _proxy_refusals(proxy_rules, token_rules, everyone)
     if token_rules is not None and token_rules.rules:
         cases += _token_cases(token_rules, everyone)
-        user = _first_user(token_rules, everyone)
-        token = token_rules.effective()[0].key
-        cases += [
-            Case(
-                "token",
-                _unknown_token(proxy_rules, token_rules),
-                user,
-                "refuse",
-                "unknown token",
-            ),
-            Case("token", token, None, "refuse", "no Token-User"),
-        ]
+        cases += _token_refusals(proxy_rules, token_rules, everyone)
     return _dedupe(cases)
+
+
+def _proxy_refusals(
+    proxy_rules: RuleSet, token_rules: RuleSet | None, everyone: Sequence[str]
+) -> list[Case]:
+    """Return the refused proxy cases: an unknown token, each missing parameter."""
+    user = _first_user(proxy_rules, everyone)
+    token = proxy_rules.effective()[0].key
+    unknown = _unknown_token(proxy_rules, token_rules)
+    return [
+        Case("proxy", unknown, user, "refuse", "unknown token"),
+        Case("proxy", token, None, "refuse", "no proxyUser"),
+        Case("proxy", None, user, "refuse", "no validationCode"),
+        Case("proxy", None, None, "refuse", "no parameters"),
+    ]
+
+
+def _token_refusals(
+    proxy_rules: RuleSet | None, token_rules: RuleSet, everyone: Sequence[str]
+) -> list[Case]:
+    """Return the refused token cases: an unknown token, a missing `Token-User`."""
+    user = _first_user(token_rules, everyone)
+    token = token_rules.effective()[0].key
+    return [
+        Case(
+            "token",
+            _unknown_token(proxy_rules, token_rules),
+            user,
+            "refuse",
+            "unknown token",
+        ),
+        Case("token", token, None, "refuse", "no Token-User"),
+    ]
 
 
 def _unknown_token(*rulesets: RuleSet | None) -> str:
