@@ -80,8 +80,8 @@ class _PageAudit:
                 else:
                     self.returned.setdefault(where, []).append(number)
 
-    def findings(self) -> list[Violation]:
-        total = len(self.full)
+    def _line_defects(self) -> tuple[tuple[str, str, list[tuple[int, str]], str], ...]:
+        """Lines lost, returned twice, or returned from outside their page's range."""
         returned = sorted(self.returned.items())
         lost = [
             (i, f" (page {p})")
@@ -103,7 +103,7 @@ class _PageAudit:
             if lost
             else ""
         )
-        kinds = (
+        return (
             ("log lines lost", "consumed but never returned", lost, first),
             ("log lines duplicated", "returned more than once", twice, ""),
             (
@@ -113,9 +113,12 @@ class _PageAudit:
                 "",
             ),
         )
+
+    def findings(self) -> list[Violation]:
+        total = len(self.full)
         found = [
             Violation(_CHECK, title, f"{lead}: {_lines_text(entries, total)}{tail}")
-            for title, lead, entries, tail in kinds
+            for title, lead, entries, tail in self._line_defects()
             if entries
         ]
         if self.foreign:
