@@ -254,10 +254,17 @@ def test_missing_rule_file_exits_2(tmp_path: Path) -> None:
     )
 
 
-def test_proxy_rules_is_required() -> None:
-    code, _, err = _run("--lint-only")
+def test_proxy_rules_is_required_with_a_target() -> None:
+    code, _, err = _run("--lint-only", "--target", "http://127.0.0.1:9")
     assert code == 2
     assert "--proxy-rules" in err
+
+
+def test_without_a_target_the_shipped_samples_are_linted() -> None:
+    code, out, _ = _run("--lint-only")
+    assert code == 0
+    assert "proxy.properties" in out
+    assert "tokens.properties" in out
 
 
 def test_case_repr_shows_only_the_fingerprint() -> None:
