@@ -4,6 +4,7 @@ option of `check`, `load` and `rules` in docs/guide.md."""
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -117,3 +118,19 @@ def test_guide_covers_the_topics_of_issue_8() -> None:
     ):
         assert topic in guide, topic
     assert (ROOT / "load" / "k8s" / "README.md").is_file()
+
+
+def test_every_oracle_checks_md_names_exists() -> None:
+    text = CHECKS.read_text(encoding="utf-8")
+    named = set(re.findall(r"`(core\.\w+\.\w+)`", text))
+    assert named, "checks.md names the oracles as `core.<module>.<function>`"
+    missing = []
+    for dotted in sorted(named):
+        module, _, name = dotted.rpartition(".")
+        try:
+            found = hasattr(importlib.import_module(f"linkis_harness.{module}"), name)
+        except ImportError:
+            found = False
+        if not found:
+            missing.append(dotted)
+    assert not missing, f"docs/checks.md names oracles that do not exist: {missing}"
