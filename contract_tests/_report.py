@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -139,7 +140,7 @@ class Exchange:
     def response_text(self) -> str:
         # The client may stream the body itself: never read it here, show it only if it was read.
         content_type = self.response.headers.get("content-type", "")
-        raw = getattr(self.response, "_content", None)
+        raw = _body(self.response)
         if isinstance(raw, bytes):
             body = raw[:_MAX_BODY].decode("utf-8", "replace")
             body += " …" if len(raw) > _MAX_BODY else ""
@@ -147,6 +148,41 @@ class Exchange:
             body = "(body not kept)"
         status = self.response.status_code
         return scrub(f"HTTP {status} ({content_type or 'no content type'})\n{body}")
+
+
+_KEEP = 256 * 1024  # bytes of a streamed answer kept for the report
+
+
+class _Tee(httpx.SyncByteStream):
+    """A response stream that keeps (the start of) what the client reads from it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.kept = bytearray()
+        self.truncated = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.inner:
+            room = _KEEP - len(self.kept)
+            self.kept += chunk[:room]
+            self.truncated = self.truncated or len(chunk) > room
+            yield chunk
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _body(response: httpx.Response) -> bytes | None:
+    """The answer's body as the client read it (None: not read, or compressed on the wire)."""
+    raw = getattr(response, "_content", None)
+    if isinstance(raw, bytes):
+        return raw
+    stream = response.stream
+    if isinstance(stream, _Tee) and stream.kept:
+        if response.headers.get("content-encoding", "identity") not in ("", "identity"):
+            return None
+        return bytes(stream.kept)
+    return None
 
 
 class _Recorder:
@@ -166,6 +202,9 @@ class _Recorder:
             client: httpx.Client, request: httpx.Request, **kwargs: Any
         ) -> httpx.Response:
             response = original(client, request, **kwargs)
+            if kwargs.get("stream"):
+                # The client reads the raw stream itself: keep a copy of what passes by.
+                response.stream = _Tee(response.stream)
             recorder.add(
                 Exchange(
                     method=request.method,
@@ -304,6 +343,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Wait before the first test until FILE says 'go' ('abort': end without testing).",
     )
     group.addoption(
+        "--linkis-requests",
+        metavar="FILE",
+        help="Append one JSON line per HTTP exchange (test, method, URL, answer, execID) to FILE.",
+    )
+    group.addoption(
         "--linkis-seed",
         type=int,
         metavar="N",
@@ -332,6 +376,11 @@ def wait_for_gate() -> None:
         except FileNotFoundError:
             word = ""
         if word == "go":
+            # What the runner learnt while proving the target (e.g. LINKIS_VERSION).
+            env = gate.with_suffix(".env")
+            if env.is_file():
+                values = json.loads(env.read_text(encoding="utf-8"))
+                os.environ.update({str(k): str(v) for k, v in values.items()})
             return
         if word == "abort":
             pytest.exit("the run was called off before any test", returncode=2)
@@ -348,6 +397,11 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in config.getoption("--linkis-quirks"):
         quirks.extend(load_quirks(Path(name)))
     plugin = _ReportPlugin(config.getoption("--linkis-events"), quirks)
+    plugin.requests_path = (
+        Path(config.getoption("--linkis-requests"))
+        if config.getoption("--linkis-requests")
+        else None
+    )
     config.pluginmanager.register(plugin, "linkis-report-plugin")
 
 
@@ -386,6 +440,11 @@ class _ReportPlugin:
         self.marks: dict[str, int] = {}
         self.setup_seconds: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.requests_path: Path | None = None
+        self._logged = (
+            0  # recorder counter of the last exchange written to requests_path
+        )
+        self._task_exec: dict[str, str] = {}  # taskID -> execID, from submit answers
 
     @pytest.hookimpl
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -459,6 +518,71 @@ class _ReportPlugin:
             )
         if report.when == "call" or not report.passed:
             self._emit(report)
+        self._log_requests(report.nodeid)
+
+    def _log_requests(self, nodeid: str) -> None:
+        """Write the exchanges made since the last call, each once, for the HTML report's links."""
+        if self.requests_path is None:
+            return
+        with self.recorder._lock:
+            fresh = [(n, e) for n, e in self.recorder.exchanges if n > self._logged]
+        if not fresh:
+            return
+        self._logged = fresh[-1][0]
+        lines = [
+            json.dumps(
+                self._request_line(n, e, nodeid), ensure_ascii=False, default=str
+            )
+            for n, e in fresh
+        ]
+        with self._lock, self.requests_path.open("a", encoding="utf-8") as fh:
+            fh.write(scrub("\n".join(lines)) + "\n")
+
+    def _request_line(
+        self, seq: int, exchange: Exchange, nodeid: str
+    ) -> dict[str, Any]:
+        url = httpx.URL(exchange.url)
+        parts = [unquote(p) for p in url.path.split("/") if p]
+        exec_id: str | None = None
+        task_id: str | None = None
+        if "entrance" in parts:
+            after = parts[parts.index("entrance") + 1 :]
+            if len(after) >= 2 and after[0] not in _ENTRANCE_VERBS:
+                exec_id = after[0]
+        if "jobhistory" in parts:
+            after = parts[parts.index("jobhistory") + 1 :]
+            if len(after) == 2 and after[1] == "get":
+                task_id = after[0]
+        status: int | None = None
+        raw = _body(exchange.response)
+        if isinstance(raw, bytes) and raw[:1] == b"{":
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+            if isinstance(body, dict):
+                status = (
+                    body.get("status") if isinstance(body.get("status"), int) else None
+                )
+                data = body.get("data") if isinstance(body.get("data"), dict) else {}
+                if exec_id is None and isinstance(data.get("execID"), str):
+                    exec_id = data["execID"]
+                if data.get("taskID") is not None:
+                    task_id = task_id or str(data["taskID"])
+                    if exec_id:
+                        self._task_exec[str(data["taskID"])] = exec_id
+        if exec_id is None and task_id is not None:
+            exec_id = self._task_exec.get(task_id)
+        return {
+            "seq": seq,
+            "nodeid": nodeid,
+            "method": exchange.method,
+            "url": exchange.url,
+            "http_status": exchange.response.status_code,
+            "status": status,
+            "exec_id": exec_id,
+            "task_id": task_id,
+        }
 
     def _emit(self, report: pytest.TestReport) -> None:
         outcome = report.outcome
@@ -526,6 +650,8 @@ class _ReportPlugin:
         with self._lock, self.events_path.open("a", encoding="utf-8") as fh:
             fh.write(scrub(line) + "\n")
 
+
+_ENTRANCE_VERBS = frozenset({"submit", "execute", "operation", "backgroundservice"})
 
 _EVIDENCE = re.compile(
     r"^request:\s+(curl .+?)\nresponse:\s+(.*?)(?=\nrequest:|\Z)",

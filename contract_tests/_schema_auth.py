@@ -14,10 +14,13 @@ import schemathesis
 from schemathesis import Case
 
 from linkis_harness import config as harness_config
+from linkis_harness.client import TICKET_COOKIES
 from linkis_harness.config import Settings
 from linkis_harness.errors import ConfigError
 
-TICKET = "linkis_user_session_ticket_id_v1"
+TICKET = TICKET_COOKIES[
+    0
+]  # 1.1.1+; Linkis up to 1.1.0 sets `bdp-user-ticket-id` (§2.2)
 
 
 def option(name: str, variable: str) -> str | None:
@@ -31,8 +34,8 @@ def option(name: str, variable: str) -> str | None:
     return str(value) if value is not None else os.environ.get(variable) or None
 
 
-def _login_ticket(settings: Settings) -> str:
-    """Log in as the main user (the auth provider's `get`) and return the session ticket."""
+def _login_ticket(settings: Settings) -> tuple[str, str]:
+    """Log in as the main user (the auth provider's `get`); return the cookie's name and value."""
     report = sys.modules.get("_report")
     if report is not None:
         report.wait_for_gate()  # collection builds examples; no login before the preflight
@@ -41,12 +44,14 @@ def _login_ticket(settings: Settings) -> str:
             settings.api_base + "/user/login",
             json={"userName": settings.user, "password": settings.password},
         )
-    ticket = answer.cookies.get(TICKET)
-    if not ticket:
-        raise AssertionError(
-            f"[schema] login for the schema checks set no {TICKET} cookie (HTTP {answer.status_code})"
-        )
-    return ticket
+    for name in TICKET_COOKIES:
+        ticket = answer.cookies.get(name)
+        if ticket:
+            return name, ticket
+    raise AssertionError(
+        f"[schema] login for the schema checks set no {' or '.join(TICKET_COOKIES)} cookie "
+        f"(HTTP {answer.status_code})"
+    )
 
 
 class SchemaSession:
@@ -81,15 +86,14 @@ class LinkisAuth:
                 "Token-Code": str(settings.token_code),
                 "Token-User": str(settings.token_user),
             }
-        return {"Cookie": f"{TICKET}={_login_ticket(settings)}"}
+        name, ticket = _login_ticket(settings)
+        return {"Cookie": f"{name}={ticket}"}
 
     def set(
         self, case: Case, data: dict[str, str], ctx: schemathesis.AuthContext
     ) -> None:
         if "Cookie" in data:
-            case.cookies = {
-                **(case.cookies or {}),
-                TICKET: data["Cookie"].split("=", 1)[1],
-            }
+            name, _, ticket = data["Cookie"].partition("=")
+            case.cookies = {**(case.cookies or {}), name: ticket}
         else:
             case.headers = {**(case.headers or {}), **data}

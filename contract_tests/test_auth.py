@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +24,7 @@ from _protocol import api_path, assert_envelope
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.config import Settings
 from linkis_harness.core.rules import RuleSet, parse_rules
+from linkis_harness.core.versions import DEFAULT_VERSION, traits
 from linkis_harness.safety import RequestGuard
 
 pytestmark = pytest.mark.auth
@@ -89,12 +91,19 @@ def test_no_credentials_is_refused(anon_client: LinkisClient, key: str) -> None:
     )
 
 
+def _ticket_cookie() -> str:
+    """The session cookie name of the target's Linkis version (§2.2; `check` sets LINKIS_VERSION)."""
+    return traits(
+        os.environ.get("LINKIS_VERSION") or str(DEFAULT_VERSION)
+    ).ticket_cookie
+
+
 def test_unknown_session_ticket_is_refused(anon_client: LinkisClient) -> None:
     ticket = "bfs_" + secrets.token_hex(16)
     answer = anon_client.request(
         "GET",
         "/jobhistory/list",
-        headers={"Cookie": f"linkis_user_session_ticket_id_v1={ticket}"},
+        headers={"Cookie": f"{_ticket_cookie()}={ticket}"},
     )
     _assert_not_logged_in(answer, "GET /jobhistory/list", "an unknown session ticket")
 

@@ -6,6 +6,7 @@ history row's `execId` is the short id and `strongerExecId` the full execID).
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -15,6 +16,7 @@ from _lifecycle import FinishedJob, JobTracker, violation, with_evidence
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.core.execid import ExecId
 from linkis_harness.core.oracles import check_history_exec_id, check_task_ids
+from linkis_harness.core.versions import DEFAULT_VERSION, traits
 from linkis_harness.core.violation import Violation
 from linkis_harness.errors import InvalidExecId
 
@@ -50,6 +52,18 @@ def _history_task(
 def test_exec_id_parses_and_names_an_instance(finished: FinishedJob) -> None:
     exec_id = finished.job.require(CHECK)
     parsed = _parse(exec_id, finished.job.answer)
+    version = traits(os.environ.get("LINKIS_VERSION") or str(DEFAULT_VERSION))
+    if parsed.layout is not version.execid_layout:
+        # 0.x answers legacy execIDs, 1.0+ the exec_id… layout (API-FACTS §6.2, §6.3).
+        raise violation(
+            CHECK,
+            "execID layout does not match the Linkis version",
+            f"{exec_id!r} is in the {parsed.layout} layout; Linkis {version.version} answers "
+            f"{version.execid_layout} execIDs (set --linkis-version if the target is another)",
+            finished.job.answer,
+            operation="submit",
+            exec_id=exec_id,
+        )
     bad = [i for i in parsed.instances if not _INSTANCE.fullmatch(i)]
     if not parsed.instances or bad:
         raise violation(

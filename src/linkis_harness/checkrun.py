@@ -27,10 +27,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from linkis_harness import report, resources
+from linkis_harness import htmlreport, report, resources, versionprobe
 from linkis_harness.config import Settings
+from linkis_harness.core.versions import Version
 from linkis_harness.errors import ConfigError, ExitCode, HarnessError
 from linkis_harness.safety import SafetyPolicy, describe_request
+from linkis_harness.terminal import CheckProgress
 
 __all__ = ["pytest_command", "pytest_environment", "run_check"]
 
@@ -75,6 +77,7 @@ def run_check(
     quirks: Sequence[Path] = (),
     sim_speed: float | None = None,
     policy: SafetyPolicy | None = None,
+    linkis_version: str | None = None,
     out: TextIO,
     err: TextIO,
 ) -> int:
@@ -87,6 +90,8 @@ def run_check(
     embedded = settings.target is None
     policy = policy if policy is not None else SafetyPolicy()
     try:
+        if linkis_version:
+            Version.parse(linkis_version)  # a usage error before anything starts
         run = _resolve(
             settings,
             profile=profile,
@@ -130,9 +135,13 @@ def run_check(
                 out.write(f"embedded Linkis simulator at {run.settings.target}\n")
         try:
             _preflight(run.settings)
+            found = versionprobe.resolve_version(run.settings, linkis_version)
         except HarnessError as exc:
             err.write(f"error: {exc}\n")
             return ExitCode.NOT_RUN
+        if not quiet:
+            out.write(found.describe() + "\n")
+        suite.linkis_version = str(found.version)
         if not quiet:
             out.write(
                 f"checking {run.settings.target} (profile {run.profile}, seed {run.seed}"
@@ -406,6 +415,7 @@ class _Suite:
             report_dir.mkdir(parents=True, exist_ok=True)
         self.events = work / "events.jsonl"
         self.gate = work / "gate"
+        self.linkis_version: str | None = None
         self.junit = (
             (report_dir / "junit.xml") if report_dir is not None else run.junit_xml
         )
@@ -419,6 +429,10 @@ class _Suite:
             run, events=self.events, cassette=cassette, junit=self.junit
         )
         argv += ["--linkis-gate", str(self.gate)]
+        if report_dir is not None:
+            requests = report_dir / "requests.jsonl"
+            requests.unlink(missing_ok=True)
+            argv += ["--linkis-requests", str(requests)]
         self.events.touch()
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
@@ -431,6 +445,9 @@ class _Suite:
         )
 
     def open_gate(self) -> None:
+        # The plugin puts these into the suite's environment before the first test.
+        env = {"LINKIS_VERSION": self.linkis_version} if self.linkis_version else {}
+        self.gate.with_suffix(".env").write_text(json.dumps(env), encoding="utf-8")
         self.gate.write_text("go", encoding="utf-8")
 
     def abandon(self) -> None:
@@ -453,23 +470,27 @@ class _Suite:
         """Echo each finished test until pytest ends; stop it cleanly on Ctrl-C."""
         results = report.RunResults()
         interrupted = False
-        with self.events.open("r", encoding="utf-8") as feed:
+        with (
+            self.events.open("r", encoding="utf-8") as feed,
+            CheckProgress(out, quiet=quiet) as progress,
+        ):
             pending = ""
             try:
                 while True:
                     code = self.proc.poll()
-                    pending = _drain(feed, pending, results, out, quiet)
+                    pending = _drain(feed, pending, results, progress)
                     if code is not None:
                         break
                     time.sleep(_POLL)
             except KeyboardInterrupt:
                 interrupted = True
+                progress.close()
                 out.write(
                     "\ninterrupted: stopping the suite (its jobs are killed on the way out)\n"
                 )
                 _stop(self.proc)
             code = self.proc.wait()
-            _drain(feed, pending, results, out, quiet)
+            _drain(feed, pending, results, progress)
         return results, code, interrupted
 
 
@@ -501,12 +522,22 @@ def _finish(
             exit_code=int(exit_code),
             wall_seconds=round(wall, 2),
             durations={k: round(v, 2) for k, v in results.durations().items()},
+            linkis_version=suite.linkis_version,
         )
+        try:
+            page = htmlreport.write_check_report(
+                run.report_dir, secrets=run.settings.secrets()
+            )
+        except (OSError, HarnessError) as exc:
+            err.write(f"error: the HTML report was not written: {exc}\n")
+        else:
+            if not quiet:
+                out.write(f"report: {page}\n")
     return exit_code
 
 
 def _drain(
-    feed: TextIO, pending: str, results: report.RunResults, out: TextIO, quiet: bool
+    feed: TextIO, pending: str, results: report.RunResults, progress: CheckProgress
 ) -> str:
     chunk = pending + feed.read()
     *lines, rest = chunk.split("\n")
@@ -514,13 +545,10 @@ def _drain(
         parsed = report.parse_events([line])
         for outcome in parsed.outcomes:
             results.outcomes.append(outcome)
-            if not quiet:
-                out.write(report.progress_line(outcome) + "\n")
-                out.flush()
+            progress.result(outcome)
         if parsed.collected is not None:
             results.collected = parsed.collected
-            if not quiet:
-                out.write(f"{parsed.collected} checks collected\n")
+            progress.collected(parsed.collected)
         if parsed.pytest_exit is not None:
             results.pytest_exit = parsed.pytest_exit
         for family, seconds in parsed.teardown.items():

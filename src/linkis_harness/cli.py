@@ -219,6 +219,13 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     default=None,
     help="Embedded simulator only: divide job durations by this (default 1).",
 )
+@click.option(
+    "--linkis-version",
+    envvar="LINKIS_VERSION",
+    metavar="VERSION",
+    help="Linkis version of the target (1.4, 1.1, 0.11, ...); default: detected from its "
+    "answers [LINKIS_VERSION].",
+)
 @click.pass_context
 def check(ctx: click.Context, /, **kwargs: Any) -> None:
     """Run the contract suite against a Linkis deployment (default: the embedded simulator)."""
