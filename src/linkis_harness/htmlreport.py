@@ -170,6 +170,9 @@ class _Jobs:
     def __init__(self) -> None:
         self.failures: dict[str, list[tuple[int, str]]] = {}
         self.requests: dict[str, list[Mapping[str, Any]]] = {}
+        self.submitted: dict[
+            str, None
+        ] = {}  # execIDs a submit/execute answer named, in order
 
     def add_failure(self, exec_id: str, number: int, nodeid: str) -> None:
         entries = self.failures.setdefault(exec_id, [])
@@ -178,10 +181,19 @@ class _Jobs:
 
     def add_request(self, exec_id: str, request: Mapping[str, Any]) -> None:
         self.requests.setdefault(exec_id, []).append(request)
+        path = str(request.get("url", "")).split("?", 1)[0]
+        if path.endswith(("/entrance/submit", "/entrance/execute")):
+            self.submitted.setdefault(exec_id)
 
     @property
     def ids(self) -> list[str]:
-        return sorted(set(self.failures) | set(self.requests))
+        """The run's jobs (submitted, in order), then execIDs only a failure named.
+
+        An execID that only appears in a request's URL (a probe with a made-up or fuzzed id)
+        is not a job: it gets no card of its own.
+        """
+        named = [e for e in sorted(self.failures) if e not in self.submitted]
+        return [*self.submitted, *named]
 
 
 def _link_exec_ids(escaped: str, ids: Iterable[str]) -> str:

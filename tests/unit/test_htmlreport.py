@@ -163,6 +163,24 @@ def test_every_exec_id_gets_one_anchor_listing_its_requests(tmp_path: Path) -> N
             "exec_id": EXEC_B,
         },
         {
+            "seq": 5,
+            "nodeid": "test_kill.py::k",
+            "method": "POST",
+            "http_status": 200,
+            "status": 0,
+            "url": "http://h/api/rest_j/v1/entrance/submit",
+            "exec_id": EXEC_B,
+        },
+        {
+            "seq": 6,
+            "nodeid": "test_schema.py::fuzz",
+            "method": "GET",
+            "http_status": 200,
+            "status": 1,
+            "url": "http://h/api/rest_j/v1/entrance/exec_id0/status",
+            "exec_id": "exec_id0",
+        },
+        {
             "seq": 4,
             "nodeid": "test_auth.py::a",
             "method": "GET",
@@ -176,12 +194,14 @@ def test_every_exec_id_gets_one_anchor_listing_its_requests(tmp_path: Path) -> N
     (tmp_path / "requests.jsonl").write_text(text, encoding="utf-8")
     page = htmlreport.write_check_report(tmp_path).read_text(encoding="utf-8")
     anchors = re.findall(r'<div class="card job" id="([^"]+)"', page)
-    assert sorted(anchors) == sorted(htmlreport._anchor(e) for e in (EXEC_A, EXEC_B))
+    # The run's jobs (a submit answer named them), in order; a fuzzed id gets no card.
+    assert anchors == [htmlreport._anchor(e) for e in (EXEC_A, EXEC_B)]
     section = page.split(f'id="{htmlreport._anchor(EXEC_A)}"', 1)[1]
     section = section.split('<div class="card', 1)[0]
     assert "/entrance/submit" in page
-    assert "requests that named it (2)" in page
-    assert "requests that named it (1)" in page
+    assert "requests that named it (2)" in section
+    other = page.split(f'id="{htmlreport._anchor(EXEC_B)}"', 1)[1]
+    assert "requests that named it (2)" in other.split('<div class="card', 1)[0]
     assert '<a href="#failure-1">' in section  # the failure that named the job
     assert "/status" in section  # and its requests
     assert "/kill" not in section  # not the other job's
