@@ -728,3 +728,20 @@ def test_execid_examples_parse_in_both_layouts(spec: dict[str, Any]) -> None:
         spec["components"]["parameters"]["ExecIdPath"]["schema"]["pattern"]
     )
     assert all(pattern.search(example["value"]) for example in examples.values())
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("exec_id018014linkis-cg-entrancelocalhost:9104IDE_hadoop_spark_0", True),
+        ("030418IDEhivebdpdwc010004:10087IDE_johnnwang_21", True),
+        ("0418hivebdpdwc010004:10087IDE_johnnwang_21", True),
+        ("IDE_hadoop_spark_0", False),
+        ("exec_idXYZ", False),
+    ],
+)
+def test_answer_execids_accept_both_layouts_and_nothing_else(
+    spec: dict[str, Any], value: str, valid: bool
+) -> None:
+    pattern = re.compile(spec["components"]["schemas"]["ExecId"]["pattern"])
+    assert bool(pattern.search(value)) is valid
