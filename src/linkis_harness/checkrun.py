@@ -134,8 +134,10 @@ def run_check(
             if not quiet:
                 out.write(f"embedded Linkis simulator at {run.settings.target}\n")
         try:
-            _preflight(run.settings)
-            found = versionprobe.resolve_version(run.settings, linkis_version)
+            cookie = _preflight(run.settings)
+            found = versionprobe.resolve_version(
+                run.settings, linkis_version, ticket_cookie=cookie
+            )
         except HarnessError as exc:
             err.write(f"error: {exc}\n")
             return ExitCode.NOT_RUN
@@ -298,12 +300,16 @@ def _embedded(run: _Run, speed: float | None, port: int) -> Iterator[str]:
         yield sim.url
 
 
-def _preflight(settings: Settings) -> None:
-    """Prove the target answers and accepts the credentials (and the peer's) before any test."""
+def _preflight(settings: Settings) -> str | None:
+    """Prove the target answers and accepts the credentials (and the peer's) before any test.
+
+    Return the session cookie's name the login set (None with a token): it tells the version.
+    """
     from linkis_harness.client import LinkisClient
 
     with LinkisClient(settings) as client:
         client.authenticate()
+        cookie = client.ticket_cookie
     if settings.peer_user is not None and settings.peer_password is not None:
         peer = replace(
             settings,
@@ -314,6 +320,7 @@ def _preflight(settings: Settings) -> None:
         )
         with LinkisClient(peer) as client:
             client.login()
+    return cookie
 
 
 def pytest_command(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from linkis_harness.client import LinkisClient
 from linkis_harness.config import Settings
 from linkis_harness.core.versions import (
+    COOKIE_V1,
     Detection,
     Version,
     VersionTraits,
@@ -53,15 +54,29 @@ class TargetVersion:
         )
 
 
-def resolve_version(settings: Settings, forced: str | None) -> TargetVersion:
-    """`--linkis-version` when given (no request), else `probe(settings)`."""
+def resolve_version(
+    settings: Settings, forced: str | None, *, ticket_cookie: str | None = None
+) -> TargetVersion:
+    """`--linkis-version` when given (no request), else `probe(settings, ticket_cookie=...)`."""
     if forced:
         return TargetVersion(traits(forced), "--linkis-version")
-    return probe(settings)
+    return probe(settings, ticket_cookie=ticket_cookie)
 
 
-def probe(settings: Settings, *, client: LinkisClient | None = None) -> TargetVersion:
-    """Ask the target the questions whose answers changed between versions."""
+def probe(
+    settings: Settings,
+    *,
+    client: LinkisClient | None = None,
+    ticket_cookie: str | None = None,
+) -> TargetVersion:
+    """Ask the target the questions whose answers changed between versions.
+
+    `ticket_cookie`: the session cookie a login already set (the runner's preflight). The 1.1.1+
+    name settles everything the checks distinguish, so then nothing more is asked.
+    """
+    if ticket_cookie == COOKIE_V1:
+        found = detect(ticket_cookie=ticket_cookie)
+        return TargetVersion(traits(found.version), "detected", found)
     own = client is None
     client = client if client is not None else LinkisClient(settings)
     try:

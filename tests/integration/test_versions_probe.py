@@ -166,3 +166,13 @@ def test_simulator_pretending_an_older_version_is_detected(
     assert found.detection is not None
     assert found.detection.label == label, found.describe()
     assert found.version == assumed
+
+
+def test_a_1x_cookie_from_the_preflight_settles_it_without_a_request() -> None:
+    # The target is unreachable: any request would make the detection unknown.
+    found = resolve_version(
+        _settings("http://127.0.0.1:9"), None, ticket_cookie=COOKIE_V1
+    )
+    assert found.detection is not None
+    assert found.detection.label == "1.1.1+"
+    assert found.version == Version(1, 4)
