@@ -28,6 +28,8 @@ from linkis_harness.polling import (
 # several states, still a handful of requests per second per job.
 POLL_INTERVAL = 0.2
 POLL_MAX_INTERVAL = 1.0
+# How long cleanup keeps verifying a kill (and retrying it) before it gives up on a job.
+STOP_GRACE = 10.0
 
 
 # EntranceJob's log line when a job goes to WaitForRetry (API-FACTS §4).
@@ -106,6 +108,9 @@ class SubmittedJob:
     submitted_at: float
     exec_id: str | None = None
     task_id: Any = None
+    # Wall-clock window (epoch seconds) of a submit whose answer was lost or garbled: the job
+    # may exist all the same, and cleanup looks it up in job history by this window.
+    unanswered: tuple[float, float] | None = None
 
     def require(self, check: str) -> str:
         """Return the execID, or raise a violation when the submit was refused."""
@@ -185,13 +190,15 @@ class JobTracker:
 
     def submit(self, client: LinkisClient, workload: Workload) -> SubmittedJob:
         """Submit `workload` as `client`'s user and remember the job."""
-        started = time.monotonic()
+        started, wall = time.monotonic(), time.time()
         answer = client.submit(workload.submit_body(user=client.user or ""))
         job = SubmittedJob(workload, client, answer, started)
         if answer.ok:
             exec_id = answer.data.get("execID")
             job.exec_id = exec_id if isinstance(exec_id, str) and exec_id else None
             job.task_id = answer.data.get("taskID")
+        elif answer.envelope is None:
+            job.unanswered = (wall, time.time())
         with self._lock:
             self._jobs.append(job)
         return job
@@ -270,23 +277,79 @@ class JobTracker:
         return {f.workload.name: f for f in done}
 
     def stop(self, job: SubmittedJob) -> bool:
-        """Kill `job` unless it is known or seen to have ended; say whether a kill was sent."""
-        if job.exec_id is None or job.exec_id in self._ended:
+        """Kill `job` unless it is known or seen to have ended; say whether a kill was sent.
+
+        The kill is verified: status is polled (and the kill sent again) until the job is
+        terminal or `STOP_GRACE` passes, so one garbled answer does not leave a job running.
+        """
+        if job.exec_id is None:
+            return self._stop_unanswered(job)
+        if job.exec_id in self._ended:
             return False
-        try:
-            state = job.owner.status(job.exec_id, job.task_id).data.get("status")
-            if is_terminal(state if isinstance(state, str) else None):
-                self.ended(job)
-                return False
-            job.owner.kill(job.exec_id, job.task_id)
-        except HarnessError:
-            return False  # the target is gone or the guard refuses: nothing more to do
+        killed = self._kill_until_terminal(job.owner, job.exec_id, job.task_id)
         self.ended(job)
-        return True
+        return killed
+
+    def _kill_until_terminal(
+        self, owner: LinkisClient, exec_id: str, task_id: Any
+    ) -> bool:
+        killed = False
+        deadline = time.monotonic() + STOP_GRACE
+        while True:
+            try:
+                state = owner.status(exec_id, task_id).data.get("status")
+                if is_terminal(state if isinstance(state, str) else None):
+                    return killed
+                owner.kill(exec_id, task_id)
+                killed = True
+            except HarnessError:
+                return killed  # the target is gone or the guard refuses: nothing more to do
+            if time.monotonic() >= deadline:
+                return killed
+            time.sleep(POLL_INTERVAL)
+
+    def _stop_unanswered(self, job: SubmittedJob) -> bool:
+        """Find and kill the job of a submit whose answer was lost (by owner and time window)."""
+        if job.unanswered is None:
+            return False
+        start, end = job.unanswered
+        deadline = time.monotonic() + STOP_GRACE
+        while True:
+            try:
+                answer = job.owner.job_history_list(
+                    startDate=int(start * 1000) - 1000,
+                    endDate=int(end * 1000) + 5000,
+                    pageSize=50,
+                )
+            except HarnessError:
+                return False
+            if answer.ok:
+                break
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(POLL_INTERVAL)
+        tasks = answer.data.get("tasks")
+        killed = False
+        for task in tasks if isinstance(tasks, list) else []:
+            exec_id = task.get("strongerExecId") if isinstance(task, dict) else None
+            if (
+                isinstance(exec_id, str)
+                and task.get("executeUser") == job.owner.user
+                and not is_terminal(str(task.get("status")))
+            ):
+                killed |= self._kill_until_terminal(
+                    job.owner, exec_id, task.get("taskID")
+                )
+        job.unanswered = None
+        return killed
 
     def cleanup(self) -> list[str]:
-        """Kill every tracked job not known to have ended; return the execIDs killed."""
-        return [job.exec_id for job in self.jobs if job.exec_id and self.stop(job)]
+        """Kill every tracked job not known to have ended; return what was killed."""
+        return [
+            job.exec_id or f"(lost submit of {job.workload.name})"
+            for job in self.jobs
+            if self.stop(job)
+        ]
 
     def close(self) -> None:
         for client in self.clients:
