@@ -327,7 +327,10 @@ def chart(result: Result, path: Path) -> None:
             )
     top.set_ylabel("seconds since submit")
     top.set_title("Job lifecycle percentiles over time")
-    top.legend(loc="upper left", fontsize="small")
+    if top.get_legend_handles_labels()[
+        0
+    ]:  # a run whose every job failed to submit has no lines
+        top.legend(loc="upper left", fontsize="small")
     top.grid(alpha=0.3)
     if result.users:
         bottom.step(
