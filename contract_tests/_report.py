@@ -36,23 +36,11 @@ import httpx
 import pytest
 import yaml
 
+from linkis_harness.core.families import FAMILIES
 from linkis_harness.core.rulecases import fingerprint
 from linkis_harness.core.rules import parse_rules
 from linkis_harness.errors import HarnessError
 
-FAMILIES = (
-    "envelope",
-    "schema",
-    "crash",
-    "execid",
-    "states",
-    "progress",
-    "log",
-    "kill",
-    "auth",
-    "rules",
-    "results",
-)
 _SECRET_VARS = ("LINKIS_PASSWORD", "LINKIS_TOKEN_CODE", "LINKIS_PEER_PASSWORD")
 _SECRET_HEADERS = {"cookie": "<session cookie>", "token-code": "$LINKIS_TOKEN_CODE"}
 _MAX_BODY = 2000

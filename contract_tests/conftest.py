@@ -17,6 +17,7 @@ from _lifecycle import FinishedJob, JobTracker, RunningJob
 
 from linkis_harness import config as harness_config
 from linkis_harness.client import LinkisClient
+from linkis_harness.core.families import FAMILIES
 from linkis_harness.core.workload import PROFILES, Workload
 from linkis_harness.errors import ConfigError, LoginFailed, TargetError
 from linkis_harness.resources import data_dir
@@ -27,20 +28,6 @@ from linkis_harness.safety import (
     SafetyPolicy,
 )
 from linkis_harness.workloads import load_workloads, select
-
-FAMILIES = {
-    "envelope": "every answer is a {method, status, message, data} envelope with the right HTTP code",
-    "schema": "answers conform to specs/linkis.openapi.yaml (schemathesis)",
-    "crash": "no server crash hidden behind status 1",
-    "execid": "execIDs parse, name an instance and agree with job history; taskIDs are increasing integers",
-    "states": "job states follow the Linkis state machine and end as expected",
-    "progress": "progress is a number in [0, 1], non-decreasing, 1.0 at the end",
-    "log": "log paging loses and duplicates nothing; buckets match line levels",
-    "kill": "kill ends a job for its owner only; job history is private",
-    "auth": "login, token and not-logged-in answers",
-    "rules": "proxy-user and token rules are enforced",
-    "results": "result sets hold exactly the expected rows",
-}
 
 # Option name (after --linkis-) -> (environment variable, help).
 _OPTIONS = {

@@ -13,22 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from linkis_harness.core.families import FAMILIES
+
 __all__ = ["FAMILY_ORDER", "Outcome", "RunResults", "parse_events", "render_summary"]
 
-# The order of the final table (CONTRACTS.md "Check families").
-FAMILY_ORDER = (
-    "envelope",
-    "schema",
-    "crash",
-    "execid",
-    "states",
-    "progress",
-    "log",
-    "kill",
-    "auth",
-    "rules",
-    "results",
-)
+# The order of the final table: the families as the suite declares them.
+FAMILY_ORDER = tuple(FAMILIES)
 _COLUMNS = ("passed", "failed", "accepted", "skipped")
 
 
