@@ -147,9 +147,21 @@ _SETTING_KEYS = (
 
 def _settings(kwargs: dict[str, Any]) -> config.Settings:
     overrides = {k: kwargs.pop(k, None) for k in _SETTING_KEYS}
-    # click already merged the environment into the options; pass an empty environ for the
-    # LINKIS_* layer but the real one for ${VAR} expansion.
+    # click already merged the LINKIS_* variables into the options; the environment is still
+    # passed for ${VAR} expansion in values.
     return config.load(overrides, os.environ)
+
+
+def _invoke(
+    ctx: click.Context,
+    runner: Callable[..., int],
+    kwargs: dict[str, Any],
+    settings: config.Settings,
+) -> None:
+    """Call a runner (check, load, rules) with the settings, the safety policy and the streams."""
+    kwargs["policy"] = _policy(kwargs)
+    streams: _Streams = ctx.obj["streams"]
+    ctx.obj["code"] = runner(settings, out=streams.out, err=streams.err, **kwargs)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -231,11 +243,7 @@ def check(ctx: click.Context, /, **kwargs: Any) -> None:
     """Run the contract suite against a Linkis deployment (default: the embedded simulator)."""
     from linkis_harness import checkrun
 
-    settings = _settings(kwargs)
-    kwargs["policy"] = _policy(kwargs)
-    ctx.obj["code"] = checkrun.run_check(
-        settings, out=ctx.obj["streams"].out, err=ctx.obj["streams"].err, **kwargs
-    )
+    _invoke(ctx, checkrun.run_check, kwargs, _settings(kwargs))
 
 
 @cli.command()
@@ -345,11 +353,7 @@ def load(ctx: click.Context, /, **kwargs: Any) -> None:
     """Run the Locust lifecycle load test (default target: the embedded simulator)."""
     from linkis_harness import loadrun
 
-    settings = _settings(kwargs)
-    kwargs["policy"] = _policy(kwargs)
-    ctx.obj["code"] = loadrun.run_load(
-        settings, out=ctx.obj["streams"].out, err=ctx.obj["streams"].err, **kwargs
-    )
+    _invoke(ctx, loadrun.run_load, kwargs, _settings(kwargs))
 
 
 @cli.command()
@@ -397,7 +401,6 @@ def rules(ctx: click.Context, /, **kwargs: Any) -> None:
     from linkis_harness import rulesrun
 
     settings = _settings(kwargs)
-    kwargs["policy"] = _policy(kwargs)
     if kwargs["proxy_rules"] is None:
         if settings.target is not None:
             raise click.UsageError("--proxy-rules FILE is required with --target", ctx)
@@ -405,9 +408,7 @@ def rules(ctx: click.Context, /, **kwargs: Any) -> None:
         kwargs["proxy_rules"] = samples / "proxy.properties"
         if kwargs["token_rules"] is None:
             kwargs["token_rules"] = samples / "tokens.properties"
-    ctx.obj["code"] = rulesrun.run_rules(
-        settings, out=ctx.obj["streams"].out, err=ctx.obj["streams"].err, **kwargs
-    )
+    _invoke(ctx, rulesrun.run_rules, kwargs, settings)
 
 
 @cli.command()
