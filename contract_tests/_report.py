@@ -379,8 +379,6 @@ def wait_for_gate() -> None:
 def pytest_configure(config: pytest.Config) -> None:
     global CONFIG
     CONFIG = config
-    for family in FAMILIES:
-        config.addinivalue_line("markers", f"{family}: the {family} check family")
     quirks: list[Quirk] = []
     for name in config.getoption("--linkis-quirks"):
         quirks.extend(load_quirks(Path(name)))
