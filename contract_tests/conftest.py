@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _lifecycle import FinishedJob, JobTracker, RunningJob
 
 from linkis_harness import config as harness_config
 from linkis_harness.client import LinkisClient
@@ -21,13 +20,14 @@ from linkis_harness.core.families import FAMILIES
 from linkis_harness.core.workload import PROFILES, Workload
 from linkis_harness.errors import ConfigError, LoginFailed, TargetError
 from linkis_harness.resources import data_dir
+from linkis_harness.resources.workloads import load_workloads, select
 from linkis_harness.safety import (
     JobBudgetExhausted,
     ReadOnlyRefused,
     RequestGuard,
     SafetyPolicy,
 )
-from linkis_harness.workloads import load_workloads, select
+from linkis_harness.suite.lifecycle import FinishedJob, JobTracker, RunningJob
 
 # Option name (after --linkis-) -> (environment variable, help).
 _OPTIONS = {

@@ -18,14 +18,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from _lifecycle import violation
-from _protocol import api_path, assert_envelope
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.config import Settings
 from linkis_harness.core.rules import RuleSet, parse_rules
 from linkis_harness.core.versions import DEFAULT_VERSION, traits
 from linkis_harness.safety import RequestGuard
+from linkis_harness.suite.lifecycle import violation
+from linkis_harness.suite.protocol import api_path, assert_envelope
 
 pytestmark = pytest.mark.auth
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from _lifecycle import JobTracker, SubmittedJob, violation
-from _protocol import end_job, pick_workload, submit, wait_for
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.core.crash import masked_crash
 from linkis_harness.core.workload import Workload
+from linkis_harness.suite.lifecycle import JobTracker, SubmittedJob, violation
+from linkis_harness.suite.protocol import end_job, pick_workload, submit, wait_for
 
 pytestmark = pytest.mark.crash
 

@@ -13,14 +13,14 @@ import json
 from typing import Any
 
 import pytest
-from _lifecycle import FinishedJob, SubmittedJob, violation
-from _protocol import assert_envelope, pick_workload
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.core.envelope import is_framework_error
 from linkis_harness.core.execid import ExecId
 from linkis_harness.core.workload import Workload
 from linkis_harness.errors import InvalidExecId
+from linkis_harness.suite.lifecycle import FinishedJob, SubmittedJob, violation
+from linkis_harness.suite.protocol import assert_envelope, pick_workload
 
 pytestmark = pytest.mark.envelope
 

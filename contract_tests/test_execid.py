@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 import pytest
-from _lifecycle import FinishedJob, JobTracker, violation, with_evidence
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.core.execid import ExecId
@@ -19,6 +18,12 @@ from linkis_harness.core.oracles import check_history_exec_id, check_task_ids
 from linkis_harness.core.versions import DEFAULT_VERSION, traits
 from linkis_harness.core.violation import Violation
 from linkis_harness.errors import InvalidExecId
+from linkis_harness.suite.lifecycle import (
+    FinishedJob,
+    JobTracker,
+    violation,
+    with_evidence,
+)
 
 pytestmark = pytest.mark.execid
 

@@ -15,11 +15,16 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-from _lifecycle import FinishedJob, JobTracker, RunningJob, violation
 
 from linkis_harness.client import Answer, LinkisClient
+from linkis_harness.client.polling import is_terminal
 from linkis_harness.core.workload import Workload
-from linkis_harness.polling import is_terminal
+from linkis_harness.suite.lifecycle import (
+    FinishedJob,
+    JobTracker,
+    RunningJob,
+    violation,
+)
 
 pytestmark = pytest.mark.kill
 

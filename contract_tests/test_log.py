@@ -17,15 +17,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from _lifecycle import FinishedJob, RunningJob, violation, with_evidence
 from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
 
 from linkis_harness.client import Answer, LinkisClient
+from linkis_harness.client.polling import is_terminal
 from linkis_harness.core.logcheck import check_buckets, check_pages
 from linkis_harness.core.logs import LogPage
 from linkis_harness.core.violation import Violation
-from linkis_harness.polling import is_terminal
+from linkis_harness.suite.lifecycle import (
+    FinishedJob,
+    RunningJob,
+    violation,
+    with_evidence,
+)
 
 pytestmark = pytest.mark.log
 

@@ -11,12 +11,17 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 import pytest
-from _lifecycle import FinishedJob, RunningJob, retries_logged, with_evidence
 
 from linkis_harness.client import LinkisClient
+from linkis_harness.client.polling import Observation, is_terminal
 from linkis_harness.core.oracles import check_progress
 from linkis_harness.core.violation import Violation
-from linkis_harness.polling import Observation, is_terminal
+from linkis_harness.suite.lifecycle import (
+    FinishedJob,
+    RunningJob,
+    retries_logged,
+    with_evidence,
+)
 
 pytestmark = pytest.mark.progress
 

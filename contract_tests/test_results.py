@@ -11,9 +11,9 @@ import re
 from typing import Any
 
 import pytest
-from _lifecycle import FinishedJob, violation
 
 from linkis_harness.client import Answer, LinkisClient
+from linkis_harness.suite.lifecycle import FinishedJob, violation
 
 pytestmark = pytest.mark.results
 

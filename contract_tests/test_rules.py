@@ -1,6 +1,6 @@
 """Rules: the gateway enforces the proxy-user and token rules the operator believes are in force.
 
-One test per row of the matrix `linkis_harness.rulematrix.derive_cases` builds from
+One test per row of the matrix `linkis_harness.rules.matrix.derive_cases` builds from
 `--linkis-proxy-rules` / `--linkis-token-rules`: listed users accepted (and the proxy session
 then acts as, and owns the jobs of, that user), near misses, peers, an unknown token and
 missing parameters refused. `LINKIS_PROXY_MODE=headers` uses the documented `Proxy-User` +
@@ -25,7 +25,7 @@ from linkis_harness.core.versions import (
     traits,
 )
 from linkis_harness.errors import ContractViolation, RulesSyntaxError
-from linkis_harness.rulematrix import Case, MatrixRunner, Redactor, derive_cases
+from linkis_harness.rules.matrix import Case, MatrixRunner, Redactor, derive_cases
 
 pytestmark = pytest.mark.rules
 

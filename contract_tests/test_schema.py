@@ -2,10 +2,10 @@
 
 Examples, coverage and fuzzing per operation (one subtest each), then the stateful phase
 through the spec's links (submit → status/progress/log/kill/job history). Besides the
-built-in conformance checks, two Linkis oracles (`_schema_oracles.py`): the envelope (HTTP
+built-in conformance checks, two Linkis oracles (`linkis_harness.suite.schema_oracles`): the envelope (HTTP
 agrees with `status`, `method` names the operation) and the masked crash (a valid request
-answered with status 1 that hides an uncaught exception); auth is `_schema_auth.py`, the
-cassette `_schema_record.py`. Real quirks are correct: gateway
+answered with status 1 that hides an uncaught exception); auth is `linkis_harness.suite.schema_auth`, the
+cassette `linkis_harness.suite.schema_record`. Real quirks are correct: gateway
 routing errors for unparseable execIDs are HTTP 200/status 1; Spring's own error body for
 requests it rejects; clamped input (negative `fromLine`) is accepted.
 
@@ -23,10 +23,6 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
-from _protocol import pick_workload
-from _schema_auth import LinkisAuth, SchemaSession, option
-from _schema_oracles import checks_for
-from _schema_record import SchemaRecord
 from hypothesis import HealthCheck
 from schemathesis import Case, GenerationMode
 
@@ -41,6 +37,10 @@ from linkis_harness.safety import (
     RequestGuard,
     SafetyPolicy,
 )
+from linkis_harness.suite.protocol import pick_workload
+from linkis_harness.suite.schema_auth import LinkisAuth, SchemaSession, option
+from linkis_harness.suite.schema_oracles import checks_for
+from linkis_harness.suite.schema_record import SchemaRecord
 
 pytestmark = pytest.mark.schema
 

@@ -10,18 +10,18 @@ import time
 from collections.abc import Sequence
 
 import pytest
-from _lifecycle import (
+
+from linkis_harness.client import LinkisClient
+from linkis_harness.client.polling import Observation, is_terminal
+from linkis_harness.core.jobstate import first_illegal_step
+from linkis_harness.core.violation import Violation
+from linkis_harness.suite.lifecycle import (
     FinishedJob,
     RunningJob,
     retries_logged,
     violation,
     with_evidence,
 )
-
-from linkis_harness.client import LinkisClient
-from linkis_harness.core.jobstate import first_illegal_step
-from linkis_harness.core.violation import Violation
-from linkis_harness.polling import Observation, is_terminal
 
 pytestmark = pytest.mark.states
 

@@ -24,11 +24,13 @@ import gevent
 from gevent import Greenlet, GreenletExit
 from locust import FastHttpUser, constant, events, task
 from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
-from scenarios.arrivals import ArrivalClock
-from scenarios.job import Job
-from scenarios.journal import LEDGER_MESSAGE, Journal
-from scenarios.lifecycle import Lifecycle
-from scenarios.options import (
+
+from linkis_harness.core.sla import Kind, Series, evaluate, parse_slas
+from linkis_harness.load.scenarios.arrivals import ArrivalClock
+from linkis_harness.load.scenarios.job import Job
+from linkis_harness.load.scenarios.journal import LEDGER_MESSAGE, Journal
+from linkis_harness.load.scenarios.lifecycle import Lifecycle
+from linkis_harness.load.scenarios.options import (
     ENV_OUT,
     ENV_SHAPE,
     Credentials,
@@ -36,10 +38,8 @@ from scenarios.options import (
     WorkloadMix,
     add_arguments,
 )
-from scenarios.shapes import SHAPES
-from scenarios.wire import Http
-
-from linkis_harness.core.sla import Kind, Series, evaluate, parse_slas
+from linkis_harness.load.scenarios.shapes import SHAPES
+from linkis_harness.load.scenarios.wire import Http
 from linkis_harness.safety import JobBudgetExhausted, RequestGuard, SafetyPolicy
 
 # The process's shared state (one Locust process = one journal, mix, guard, arrival clock).

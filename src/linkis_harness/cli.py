@@ -241,9 +241,9 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @click.pass_context
 def check(ctx: click.Context, /, **kwargs: Any) -> None:
     """Run the contract suite against a Linkis deployment (default: the embedded simulator)."""
-    from linkis_harness import checkrun
+    from linkis_harness.check.runner import run_check
 
-    _invoke(ctx, checkrun.run_check, kwargs, _settings(kwargs))
+    _invoke(ctx, run_check, kwargs, _settings(kwargs))
 
 
 @cli.command()
@@ -351,9 +351,9 @@ def check(ctx: click.Context, /, **kwargs: Any) -> None:
 @click.pass_context
 def load(ctx: click.Context, /, **kwargs: Any) -> None:
     """Run the Locust lifecycle load test (default target: the embedded simulator)."""
-    from linkis_harness import loadrun
+    from linkis_harness.load.runner import run_load
 
-    _invoke(ctx, loadrun.run_load, kwargs, _settings(kwargs))
+    _invoke(ctx, run_load, kwargs, _settings(kwargs))
 
 
 @cli.command()
@@ -398,7 +398,7 @@ def load(ctx: click.Context, /, **kwargs: Any) -> None:
 @click.pass_context
 def rules(ctx: click.Context, /, **kwargs: Any) -> None:
     """Lint proxy/token rule files and prove the gateway enforces them."""
-    from linkis_harness import rulesrun
+    from linkis_harness.rules.runner import run_rules
 
     settings = _settings(kwargs)
     if kwargs["proxy_rules"] is None:
@@ -408,7 +408,7 @@ def rules(ctx: click.Context, /, **kwargs: Any) -> None:
         kwargs["proxy_rules"] = samples / "proxy.properties"
         if kwargs["token_rules"] is None:
             kwargs["token_rules"] = samples / "tokens.properties"
-    _invoke(ctx, rulesrun.run_rules, kwargs, settings)
+    _invoke(ctx, run_rules, kwargs, settings)
 
 
 @cli.command()

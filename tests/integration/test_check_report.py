@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from linkis_harness import checkrun, report
+from linkis_harness.check import report
+from linkis_harness.check import runner as check_runner
 from linkis_harness.config import Settings
 from linkis_harness.resources import data_dir
 from linkis_harness.safety import SafetyPolicy
-
-
-def _load_plugin() -> ModuleType:
-    """The report plugin lives with the suite (loaded by pytest with `-p _report`), not in the package."""
-    spec = importlib.util.spec_from_file_location(
-        "linkis_contract_report", data_dir("contract_tests") / "_report.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = (
-        module  # dataclasses look their module up while it executes
-    )
-    spec.loader.exec_module(module)
-    return module
-
-
-_report = _load_plugin()
+from linkis_harness.suite import plugin
 
 EVENTS = [
     {"event": "start"},
@@ -121,7 +102,7 @@ def test_quiet_summary_keeps_one_line_per_failure() -> None:
     assert "broke:" in out.getvalue()
 
 
-def _run(tmp_path: Path, **changes: object) -> checkrun._Run:
+def _run(tmp_path: Path, **changes: object) -> check_runner._Run:
     values: dict[str, object] = {
         "settings": Settings(
             target="http://gw:9001",
@@ -142,12 +123,12 @@ def _run(tmp_path: Path, **changes: object) -> checkrun._Run:
         "policy": SafetyPolicy(max_jobs=3),
     }
     values.update(changes)
-    return checkrun._Run(**values)  # type: ignore[arg-type]
+    return check_runner._Run(**values)  # type: ignore[arg-type]
 
 
 def test_pytest_command_carries_options_but_no_secret(tmp_path: Path) -> None:
     run = _run(tmp_path)
-    argv = checkrun.pytest_command(
+    argv = check_runner.pytest_command(
         run, events=tmp_path / "e.jsonl", cassette=None, junit=tmp_path / "j.xml"
     )
     joined = " ".join(argv)
@@ -160,7 +141,7 @@ def test_pytest_command_carries_options_but_no_secret(tmp_path: Path) -> None:
         "-m log or kill",
         "--linkis-seed 7",
         "--hypothesis-seed 7",
-        "-p _report",
+        "-p linkis_harness.suite.plugin",
         "-p no:locust",
     ):
         assert expected in joined
@@ -171,7 +152,7 @@ def test_environment_has_secrets_and_policy_not_foreign_linkis_values(
     tmp_path: Path,
 ) -> None:
     run = _run(tmp_path)
-    env = checkrun.pytest_environment(
+    env = check_runner.pytest_environment(
         run.settings,
         run.policy,
         {
@@ -186,18 +167,19 @@ def test_environment_has_secrets_and_policy_not_foreign_linkis_values(
     assert "LINKIS_TARGET" not in env
     assert "PYTHONDONTWRITEBYTECODE" not in env
     assert env["PATH"] == "/bin"
-    assert env["PYTHONPATH"].split(":")[0] == str(data_dir("contract_tests"))
+    # The suite's machinery is imported from the package: nothing is put on PYTHONPATH.
+    assert "PYTHONPATH" not in env
 
 
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    code = checkrun.run_check(
+    code = check_runner.run_check(
         Settings(target="http://gw:9001"), profile="smoke", out=out, err=err
     )
     assert code == 2
     assert err.getvalue().startswith("error: no credentials for the target")
     err = io.StringIO()
-    code = checkrun.run_check(
+    code = check_runner.run_check(
         Settings(target="http://gw:9001", user="a", password="b"),
         token_rules=tmp_path / "missing.properties",
         out=out,
@@ -212,7 +194,7 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
 
 def test_dry_run_sends_nothing_and_hides_the_password(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    code = checkrun.run_check(
+    code = check_runner.run_check(
         Settings(target="http://127.0.0.1:9", user="alice", password="s3cret-pw"),
         profile="smoke",
         policy=SafetyPolicy(dry_run=True, max_jobs=1),
@@ -230,7 +212,7 @@ def test_dry_run_sends_nothing_and_hides_the_password(tmp_path: Path) -> None:
 
 
 def test_shipped_quirks_file_loads() -> None:
-    assert _report.load_quirks(data_dir("fixtures") / "quirks.yaml") == []
+    assert plugin.load_quirks(data_dir("fixtures") / "quirks.yaml") == []
 
 
 def test_quirk_matches_check_operation_and_pattern(tmp_path: Path) -> None:
@@ -239,7 +221,7 @@ def test_quirk_matches_check_operation_and_pattern(tmp_path: Path) -> None:
         "quirks:\n  - check: log\n    operation: 'GET /entrance/*/log'\n    pattern: 'line 5\\d\\d'\n    reason: r\n",
         encoding="utf-8",
     )
-    (quirk,) = _report.load_quirks(path)
+    (quirk,) = plugin.load_quirks(path)
     assert quirk.matches("log", "GET /entrance/abc/log", "lost line 512")
     assert not quirk.matches("log", "GET /entrance/abc/log", "lost line 12")
     assert not quirk.matches("kill", "GET /entrance/abc/log", "lost line 512")
@@ -265,14 +247,14 @@ def test_bad_quirks_are_usage_errors(tmp_path: Path, text: str, message: str) ->
     with pytest.raises(
         pytest.UsageError, match=message.replace("(", r"\(").replace("'", "'")
     ):
-        _report.load_quirks(path)
+        plugin.load_quirks(path)
 
 
 def test_scrub_replaces_secrets_and_session_tickets(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LINKIS_PASSWORD", "hunter2-long")
-    text = _report.scrub(
+    text = plugin.scrub(
         '{"password": "hunter2-long"} Cookie: linkis_user_session_ticket_id_v1=bfs_abc123; x'
     )
     assert "hunter2-long" not in text
@@ -286,7 +268,7 @@ def test_schemathesis_failure_gives_curl_and_response() -> None:
         '[500] Internal Server Error:\n\n    `{"status":500,"error":"Internal Server Error"}`\n\n'
         "Reproduce with:\n\n    curl -X GET 'http://sim/api/rest_j/v1/jobhistory/list?status=Succeed'\n"
     )
-    finding = _report._finding(AssertionError(text), "schema")
+    finding = plugin._finding(AssertionError(text), "schema")
     assert finding["check"] == "schema"
     assert finding["reproducer"]["curl"].startswith(
         "curl -X GET 'http://sim/api/rest_j/v1/jobhistory/list"
@@ -298,8 +280,8 @@ def test_schemathesis_failure_gives_curl_and_response() -> None:
 
 def test_violation_evidence_becomes_the_reproducer() -> None:
     detail = "status 1 at HTTP 200\nrequest:  curl -sS -X GET http://sim/x\nresponse: HTTP 200 (application/json)\n{}"
-    assert _report._evidence_in(detail) == {
+    assert plugin._evidence_in(detail) == {
         "curl": "curl -sS -X GET http://sim/x",
         "response": "HTTP 200 (application/json)\n{}",
     }
-    assert _report._evidence_in("no evidence here") is None
+    assert plugin._evidence_in("no evidence here") is None

@@ -12,11 +12,11 @@ import pytest
 
 from linkis_harness import config
 from linkis_harness.client import TICKET_COOKIES, LinkisClient
+from linkis_harness.client.polling import is_terminal, wait_for_terminal
 from linkis_harness.errors import ConfigError, LoginFailed, TargetUnreachable
-from linkis_harness.polling import is_terminal, wait_for_terminal
 from linkis_harness.resources import data_dir
+from linkis_harness.resources.workloads import load_workloads
 from linkis_harness.simulator.launch import RunningSimulator, start_simulator
-from linkis_harness.workloads import load_workloads
 
 pytestmark = pytest.mark.slow
 

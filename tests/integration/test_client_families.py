@@ -21,7 +21,7 @@ import pytest
 
 from linkis_harness import config
 from linkis_harness.client import LinkisClient
-from linkis_harness.polling import is_terminal
+from linkis_harness.client.polling import is_terminal
 from linkis_harness.resources import data_dir
 from linkis_harness.simulator.faults import FAULTS
 from linkis_harness.simulator.launch import start_simulator

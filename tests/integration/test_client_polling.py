@@ -9,7 +9,7 @@ import pytest
 
 from linkis_harness import config
 from linkis_harness.client import LinkisClient
-from linkis_harness.polling import (
+from linkis_harness.client.polling import (
     MAX_CONSECUTIVE_FAILURES,
     is_terminal,
     wait_for_terminal,

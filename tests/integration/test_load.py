@@ -18,7 +18,7 @@ import pytest
 from linkis_harness.cli import run
 from linkis_harness.config import Settings
 from linkis_harness.errors import ConfigError
-from linkis_harness.loadrun import run_load
+from linkis_harness.load.runner import run_load
 from linkis_harness.safety import SafetyPolicy
 from linkis_harness.simulator.launch import RunningSimulator, start_simulator
 

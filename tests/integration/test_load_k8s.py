@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from linkis_harness.core.workload import Workload
-from linkis_harness.loadrun import write_workload_file
+from linkis_harness.load.runner import write_workload_file
 from linkis_harness.resources import data_dir
-from linkis_harness.workloads import load_workloads
+from linkis_harness.resources.workloads import load_workloads
 
 K8S = data_dir("load") / "k8s"
 
@@ -52,11 +52,9 @@ def test_kustomization_lists_every_resource_and_locust_file(
         entry.split("=", 1) if "=" in entry else (entry, entry)
         for entry in generator["linkis-locustfile"]["files"]
     )
-    shipped = {p.name for p in (K8S.parent / "scenarios").glob("*.py")}
-    # Every scenario module is in the ConfigMap, so the cluster cannot run a partial copy.
-    assert {
-        Path(src).name for key, src in files.items() if key.startswith("scenarios_")
-    } == shipped
+    # The scenarios come with the package the image installs: the ConfigMap carries only the
+    # locustfile and the workload mix, so the cluster cannot run a partial copy of them.
+    assert set(files) == {"locustfile.py", "workloads.json"}
     assert files["locustfile.py"] == "../locustfile.py"
     for key, source in files.items():
         if key != "workloads.json":  # written by README step 2
@@ -97,7 +95,7 @@ def test_workers_reach_the_master_service_with_secret_credentials() -> None:
 
 
 @pytest.mark.parametrize("name", ["locust-master", "locust-worker"])
-def test_configmap_mount_rebuilds_the_scenarios_package(
+def test_configmap_mounts_the_locustfile_and_workloads(
     name: str, kustomization: dict[str, Any]
 ) -> None:
     deployment = _kind("Deployment", name)
@@ -105,8 +103,7 @@ def test_configmap_mount_rebuilds_the_scenarios_package(
     volume = next(v for v in spec["volumes"] if v["name"] == "locustfile")
     assert volume["configMap"]["name"] == "linkis-locustfile"
     paths = {item["path"] for item in volume["configMap"]["items"]}
-    shipped = {f"scenarios/{p.name}" for p in (K8S.parent / "scenarios").glob("*.py")}
-    assert shipped | {"locustfile.py", "workloads.json"} == paths
+    assert paths == {"locustfile.py", "workloads.json"}
     mounts = {m["name"]: m["mountPath"] for m in _container(deployment)["volumeMounts"]}
     assert mounts["locustfile"] == "/mnt/locust"
 

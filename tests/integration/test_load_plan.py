@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkis_harness.errors import ConfigError
-from linkis_harness.loadplan import make_plan, parse_duration, parse_rate
+from linkis_harness.load.plan import make_plan, parse_duration, parse_rate
 
 
 @pytest.mark.parametrize(

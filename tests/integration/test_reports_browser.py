@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from linkis_harness import htmlreport, loadreport
-from linkis_harness.loadcleanup import Ledger
+from linkis_harness.load import report as load_report
+from linkis_harness.load.cleanup import Ledger
+from linkis_harness.reports import html as html_report
 from tests.unit.test_htmlreport import EXEC_A, TICKET, TOKEN, check_results, load_result
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,7 +71,7 @@ def test_check_report_renders_in_chromium(tmp_path: Path) -> None:
     (report_dir / "results.json").write_text(
         json.dumps(check_results()), encoding="utf-8"
     )
-    page = htmlreport.write_check_report(report_dir)
+    page = html_report.write_check_report(report_dir)
     shot, dom = _render(tmp_path, page, "check-report")
     assert _is_png(shot)
     # A blank page compresses to a few kB; tables, cards and code blocks do not.
@@ -79,7 +80,7 @@ def test_check_report_renders_in_chromium(tmp_path: Path) -> None:
     assert '<table id="family-table">' in dom
     assert "a line was lost between pages" in dom
     # the failure's curl reproducer, its execID a link to the job's anchor
-    anchor = htmlreport._anchor(EXEC_A)
+    anchor = html_report._anchor(EXEC_A)
     assert f'/entrance/<a href="#{anchor}">{EXEC_A}</a>/log' in dom
     assert f'id="{anchor}"' in dom
     assert "curl -sS -X GET" in dom
@@ -91,10 +92,12 @@ def test_check_report_renders_in_chromium(tmp_path: Path) -> None:
 def test_load_report_renders_in_chromium(tmp_path: Path) -> None:
     report_dir = tmp_path / "load"
     report_dir.mkdir()
-    loadreport.write_reports(
-        load_result(sla="p95(job_total)<1s"), loadreport.Raw(Ledger(), None), report_dir
+    load_report.write_reports(
+        load_result(sla="p95(job_total)<1s"),
+        load_report.Raw(Ledger(), None),
+        report_dir,
     )
-    page = report_dir / htmlreport.LOAD_REPORT
+    page = report_dir / html_report.LOAD_REPORT
     shot, dom = _render(tmp_path, page, "load-report")
     assert _is_png(shot)
     assert shot.stat().st_size > 30_000

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from linkis_harness.cli import run
-from linkis_harness.htmlreport import _anchor
+from linkis_harness.reports.html import _anchor
 from linkis_harness.simulator.launch import start_simulator
 
 pytestmark = pytest.mark.slow

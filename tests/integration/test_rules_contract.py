@@ -11,7 +11,7 @@ import pytest
 
 from linkis_harness.core.rules import parse_rules
 from linkis_harness.resources import data_dir
-from linkis_harness.rulematrix import derive_cases
+from linkis_harness.rules.matrix import derive_cases
 from linkis_harness.simulator.launch import start_simulator
 
 pytestmark = pytest.mark.slow

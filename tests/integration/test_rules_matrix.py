@@ -94,7 +94,7 @@ def _failed(rows: list[dict[str, Any]]) -> set[str]:
 
 def _token_of(row: dict[str, Any], rules: RuleSet) -> str | None:
     """Map a row's fingerprint back to the rule key (the report never holds the token)."""
-    from linkis_harness.rulematrix import fingerprint
+    from linkis_harness.rules.matrix import fingerprint
 
     for rule in rules.rules:
         if fingerprint(rule.key) == row["token"]:

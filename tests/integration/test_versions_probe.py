@@ -10,10 +10,10 @@ import pytest
 
 from linkis_harness import config
 from linkis_harness.client import LinkisClient
+from linkis_harness.client.versions import MISSING_TASK_ID, probe, resolve_version
 from linkis_harness.core.execid import ExecIdLayout
 from linkis_harness.core.versions import COOKIE_LEGACY, COOKIE_V1, TokenMatch, Version
 from linkis_harness.simulator.launch import start_simulator
-from linkis_harness.versionprobe import MISSING_TASK_ID, probe, resolve_version
 
 
 def _settings(target: str) -> config.Settings:

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from linkis_harness import htmlreport, loadreport
 from linkis_harness.core.sla import parse_slas
 from linkis_harness.errors import HarnessError
-from linkis_harness.loadcleanup import Cleanup, Ledger
+from linkis_harness.load import report as load_report
+from linkis_harness.load.cleanup import Cleanup, Ledger
+from linkis_harness.reports import html as html_report
 
 EXEC_A = "exec_id018015linkis-cg-entrance127.0.0.1:18731IDE_alice_shell_2"
 EXEC_B = "exec_id018015linkis-cg-entrance127.0.0.1:18731IDE_alice_shell_7"
@@ -92,7 +93,7 @@ def test_check_report_shows_families_failures_quirks_and_skips(tmp_path: Path) -
     (tmp_path / "results.json").write_text(
         json.dumps(check_results()), encoding="utf-8"
     )
-    path = htmlreport.write_check_report(tmp_path)
+    path = html_report.write_check_report(tmp_path)
     assert path == tmp_path / "report.html"
     page = path.read_text(encoding="utf-8")
     assert '<table id="family-table">' in page
@@ -110,7 +111,7 @@ def test_check_report_shows_families_failures_quirks_and_skips(tmp_path: Path) -
 
 
 def test_check_report_escapes_and_never_shows_secrets(tmp_path: Path) -> None:
-    page = htmlreport.render_check_report(check_results(), secrets=["alice123"])
+    page = html_report.render_check_report(check_results(), secrets=["alice123"])
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert TICKET not in page
@@ -124,7 +125,7 @@ def test_check_report_escapes_and_never_shows_secrets(tmp_path: Path) -> None:
 
 def test_scrub_replaces_named_secrets_cookies_and_token_headers() -> None:
     text = "pw=alice123 Cookie: bdp-user-ticket-id=abc; Validation-Code: xyz Token-Code=t0k"
-    scrubbed = htmlreport.scrub(text, ["alice123"])
+    scrubbed = html_report.scrub(text, ["alice123"])
     assert scrubbed == (
         "pw=*** Cookie: bdp-user-ticket-id=<session>; Validation-Code: <token> Token-Code=<token>"
     )
@@ -192,30 +193,30 @@ def test_every_exec_id_gets_one_anchor_listing_its_requests(tmp_path: Path) -> N
     ]
     text = "\n".join(json.dumps(r) for r in requests) + "\n{torn"
     (tmp_path / "requests.jsonl").write_text(text, encoding="utf-8")
-    page = htmlreport.write_check_report(tmp_path).read_text(encoding="utf-8")
+    page = html_report.write_check_report(tmp_path).read_text(encoding="utf-8")
     anchors = re.findall(r'<div class="card job" id="([^"]+)"', page)
     # The run's jobs (a submit answer named them), in order; a fuzzed id gets no card.
-    assert anchors == [htmlreport._anchor(e) for e in (EXEC_A, EXEC_B)]
-    section = page.split(f'id="{htmlreport._anchor(EXEC_A)}"', 1)[1]
+    assert anchors == [html_report._anchor(e) for e in (EXEC_A, EXEC_B)]
+    section = page.split(f'id="{html_report._anchor(EXEC_A)}"', 1)[1]
     section = section.split('<div class="card', 1)[0]
     assert "/entrance/submit" in page
     assert "requests that named it (2)" in section
-    other = page.split(f'id="{htmlreport._anchor(EXEC_B)}"', 1)[1]
+    other = page.split(f'id="{html_report._anchor(EXEC_B)}"', 1)[1]
     assert "requests that named it (2)" in other.split('<div class="card', 1)[0]
     assert '<a href="#failure-1">' in section  # the failure that named the job
     assert "/status" in section  # and its requests
     assert "/kill" not in section  # not the other job's
     # execIDs inside the reproducer link to the job
-    assert f'<a href="#{htmlreport._anchor(EXEC_A)}">{EXEC_A}</a>/log' in page
+    assert f'<a href="#{html_report._anchor(EXEC_A)}">{EXEC_A}</a>/log' in page
 
 
 def test_missing_results_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match=r"no results\.json"):
-        htmlreport.write_check_report(tmp_path)
+        html_report.write_check_report(tmp_path)
 
 
-def load_result(*, sla: str = "p95(job_total)<30s") -> loadreport.Result:
-    """A load run's result as `loadreport.summarize` builds it from Locust's raw samples."""
+def load_result(*, sla: str = "p95(job_total)<30s") -> load_report.Result:
+    """A load run's result as `load_report.summarize` builds it from Locust's raw samples."""
     started = 1_000.0
     times = [started + 2 * i for i in range(20)]
     samples = {
@@ -251,8 +252,8 @@ def load_result(*, sla: str = "p95(job_total)<30s") -> loadreport.Result:
         "workers": {"w1": 30, "w2": 30},
     }
     cleanup = Cleanup(submitted=20, finished=Counter({"Succeed": 18, "Cancelled": 2}))
-    raw = loadreport.Raw(Ledger(), samples)
-    return loadreport.summarize(
+    raw = load_report.Raw(Ledger(), samples)
+    return load_report.summarize(
         raw, cleanup, parse_slas([sla]), problem=None, interrupted=False
     )
 
@@ -261,7 +262,7 @@ def test_load_report_has_sla_table_charts_and_is_self_contained(tmp_path: Path) 
     result = load_result(sla="p95(job_total)<1s")
     (tmp_path / "locust.html").write_text("<html></html>", encoding="utf-8")
     (tmp_path / "locust_stats.csv").write_text("Type,Name\n", encoding="utf-8")
-    loadreport.write_reports(result, loadreport.Raw(Ledger(), None), tmp_path)
+    load_report.write_reports(result, load_report.Raw(Ledger(), None), tmp_path)
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["timeline"]["lifecycle"]["job_total"][0]["p50"] == 2000.0
     assert summary["slas"][0]["shown"]
@@ -303,7 +304,7 @@ def test_load_report_that_held_says_so(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    page = htmlreport.write_load_report(tmp_path).read_text(encoding="utf-8")
+    page = html_report.write_load_report(tmp_path).read_text(encoding="utf-8")
     assert "held: every SLA met" in page
     assert '<tr class="held">' in page
     assert "3.9s" in page
@@ -311,7 +312,7 @@ def test_load_report_that_held_says_so(tmp_path: Path) -> None:
 
 
 def test_svg_chart_scales_points_inside_the_plot() -> None:
-    svg = htmlreport.svg_chart(
+    svg = html_report.svg_chart(
         [("a", [(0.0, 0.0), (10.0, 5.0)]), ("b", [])], title="t", y_label="s"
     )
     coords = re.search(r'points="([^"]+)"', svg)
@@ -321,4 +322,4 @@ def test_svg_chart_scales_points_inside_the_plot() -> None:
     assert xs[0] < xs[1]
     assert ys[0] > ys[1]
     assert all(60 <= x <= 1000 - 180 for x in xs)
-    assert "no samples" in htmlreport.svg_chart([("a", [])], title="t", y_label="s")
+    assert "no samples" in html_report.svg_chart([("a", [])], title="t", y_label="s")

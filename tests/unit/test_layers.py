@@ -1,10 +1,10 @@
 """ARCHITECTURE.md's import rules, checked with `ast` over src/linkis_harness, contract_tests/ and load/.
 
-Every import counts, also those under `if TYPE_CHECKING:` and inside functions. Layers beyond
-ARCHITECTURE.md's list, as the code grew: `safety` (stdlib + errors) may be used by client,
-contract_tests and load; `workloads` and `resources` sit beside `config`; `rulematrix` is
-client-level (contract_tests/test_rules.py drives it). Top-level modules not named here are
-runners: they may import anything but `cli`.
+Every import counts, also those under `if TYPE_CHECKING:` and inside functions. A unit is a
+top-level module or subpackage of `linkis_harness` (`rules.matrix` and `load.scenarios` are units
+of their own: the first is client-level, the second runs under gevent); `contract_tests` and
+`locustfile` are the top-level folders. The command folders (`check`, `load`, `rules`) may import
+anything below them but `cli` and each other. No module takes part in an import cycle.
 """
 
 from __future__ import annotations
@@ -19,31 +19,24 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "linkis_harness"
 
 _CLIENT_LEVEL = frozenset(
-    {
-        "errors",
-        "core",
-        "config",
-        "resources",
-        "safety",
-        "workloads",
-        "client",
-        "polling",
-    }
+    {"errors", "core", "config", "resources", "safety", "client"}
 )
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(),
     "core": frozenset({"errors", "core"}),
     "safety": frozenset({"errors"}),
-    "resources": frozenset({"errors"}),
     "config": frozenset({"errors", "core"}),
-    "workloads": frozenset({"errors", "core", "config", "resources"}),
+    "resources": frozenset({"errors", "core", "config", "resources"}),
     "client": _CLIENT_LEVEL,
-    "polling": _CLIENT_LEVEL,
-    "rulematrix": _CLIENT_LEVEL | {"rulematrix"},
+    "rules.matrix": _CLIENT_LEVEL | {"rules.matrix"},
+    "reports": frozenset({"errors", "core", "reports"}),
     "simulator": frozenset({"errors", "core", "config", "resources", "simulator"}),
-    "contract_tests": _CLIENT_LEVEL | {"rulematrix"},
-    "load": frozenset({"errors", "core", "safety"}),
+    "suite": _CLIENT_LEVEL | {"rules.matrix", "suite"},
+    "contract_tests": _CLIENT_LEVEL | {"rules.matrix", "suite"},
+    "load.scenarios": frozenset({"errors", "core", "safety", "load.scenarios"}),
+    "locustfile": frozenset({"errors", "core", "safety", "load.scenarios"}),
 }
+COMMANDS = frozenset({"check", "load", "rules"})
 STDLIB_ONLY = frozenset({"errors", "core", "safety"})
 # No I/O, no clock, no environment in core.
 CORE_FORBIDDEN_MODULES = frozenset(
@@ -89,19 +82,24 @@ def _module_name(rel: Path) -> str:
 
 
 def unit_of(rel: Path) -> str:
-    """The layer a file belongs to: core, simulator, client, ..., contract_tests, load."""
+    """The layer a file belongs to: core, simulator, client, ..., contract_tests, locustfile."""
     top = rel.parts[0]
-    if top in ("contract_tests", "load"):
+    if top == "contract_tests":
         return top
-    parts = _module_name(rel).split(".")
-    if len(parts) == 1:
-        return "package"
-    return parts[1]
+    if top == "load":
+        return "locustfile"
+    return _internal_unit(_module_name(rel))
+
+
+_NESTED_UNITS = frozenset({"rules.matrix", "load.scenarios"})
 
 
 def _internal_unit(module: str) -> str:
     parts = module.split(".")
-    return "package" if len(parts) == 1 else parts[1]
+    if len(parts) == 1:
+        return "package"
+    nested = ".".join(parts[1:3])
+    return nested if nested in _NESTED_UNITS else parts[1]
 
 
 def _is_subpackage(module: str) -> bool:
@@ -154,6 +152,10 @@ def _import_problems(rel: Path, tree: ast.AST) -> list[str]:
                     )
             elif unit not in ("cli", "__main__") and target in ("cli", "__main__"):
                 problems.append(f"{where}: only the entry point may import {module}")
+            elif unit in COMMANDS and target in COMMANDS - {unit}:
+                problems.append(
+                    f"{where}: command {unit} may not import another command's {module}"
+                )
         elif top in sys.stdlib_module_names or top in local or top == "__future__":
             if unit == "core" and any(
                 module == bad or module.startswith(bad + ".")
@@ -282,8 +284,8 @@ CORE = Path("src/linkis_harness/core/example.py")
         ),
         (
             Path("src/linkis_harness/simulator/x.py"),
-            "def f():\n    import linkis_harness.polling\n",
-            "simulator may not import linkis_harness.polling",
+            "def f():\n    import linkis_harness.client.polling\n",
+            "simulator may not import linkis_harness.client.polling",
         ),
         (
             Path("contract_tests/test_x.py"),
@@ -293,7 +295,22 @@ CORE = Path("src/linkis_harness/core/example.py")
         (
             Path("load/locustfile.py"),
             "from linkis_harness.client import LinkisClient\n",
-            "load may not import linkis_harness.client",
+            "locustfile may not import linkis_harness.client",
+        ),
+        (
+            Path("src/linkis_harness/load/scenarios/job.py"),
+            "from linkis_harness.client import LinkisClient\n",
+            "load.scenarios may not import linkis_harness.client",
+        ),
+        (
+            Path("src/linkis_harness/rules/matrix/runner.py"),
+            "from linkis_harness.simulator.launch import start_simulator\n",
+            "rules.matrix may not import linkis_harness.simulator.launch",
+        ),
+        (
+            Path("src/linkis_harness/load/runner.py"),
+            "from linkis_harness.check.report import RunResults\n",
+            "command load may not import another command's linkis_harness.check.report",
         ),
         (
             Path("src/linkis_harness/errors.py"),
@@ -301,17 +318,17 @@ CORE = Path("src/linkis_harness/core/example.py")
             "errors may not import linkis_harness.config",
         ),
         (
-            Path("src/linkis_harness/checkrun.py"),
+            Path("src/linkis_harness/check/runner.py"),
             "from linkis_harness.cli import run\n",
             "only the entry point may import linkis_harness.cli",
         ),
         (
-            Path("src/linkis_harness/checkrun.py"),
+            Path("src/linkis_harness/check/runner.py"),
             "import sys\nsys.exit(1)\n",
             "only cli.py calls sys.exit",
         ),
         (
-            Path("src/linkis_harness/report.py"),
+            Path("src/linkis_harness/check/report.py"),
             "from sys import exit\n",
             "only cli.py calls sys.exit",
         ),
@@ -335,11 +352,11 @@ def test_breaches_are_reported(rel: Path, source: str, fragment: str) -> None:
         ),
         (
             Path("contract_tests/test_x.py"),
-            "import pytest\nfrom _lifecycle import JobTracker\nfrom linkis_harness.client import LinkisClient\n",
+            "import pytest\nfrom linkis_harness.suite.lifecycle import JobTracker\nfrom linkis_harness.client import LinkisClient\n",
         ),
         (
             Path("load/locustfile.py"),
-            "from locust import task\nfrom scenarios.lifecycle import X\nfrom linkis_harness.safety import RequestGuard\n",
+            "from locust import task\nfrom linkis_harness.load.scenarios.lifecycle import X\nfrom linkis_harness.safety import RequestGuard\n",
         ),
         (
             Path("src/linkis_harness/cli.py"),
@@ -349,6 +366,78 @@ def test_breaches_are_reported(rel: Path, source: str, fragment: str) -> None:
 )
 def test_allowed_imports_pass(rel: Path, source: str) -> None:
     assert problems(rel, source) == []
+
+
+# --- no import cycles -----------------------------------------------------------------------
+
+
+def import_graph(files: dict[str, str]) -> dict[str, set[str]]:
+    """Module → the package modules it imports (any import, at any depth), from sources."""
+    graph: dict[str, set[str]] = {}
+    for module, source in files.items():
+        rel = Path("src", *module.split(".")).with_suffix(".py")
+        if module.rsplit(".", 1)[-1] != module and (PACKAGE.parent / rel).is_dir():
+            rel = rel.with_suffix("") / "__init__.py"
+        graph[module] = {
+            name
+            for _, name in imported_modules(rel, ast.parse(source))
+            if name in files and name != module
+        }
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group: list[str] = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles() -> None:
+    files = {
+        _module_name(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+        for p in PACKAGE.rglob("*.py")
+    }
+    assert cycles(import_graph(files)) == []
+
+
+def test_cycle_finder_finds_a_cycle_through_type_checking() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    found = import_graph(
+        {
+            "linkis_harness.simulator.jobs": "from linkis_harness.simulator.history import History\n",
+            "linkis_harness.simulator.history": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from linkis_harness.simulator.jobs import Job\n",
+        }
+    )
+    assert cycles(found) == [
+        ["linkis_harness.simulator.history", "linkis_harness.simulator.jobs"]
+    ]
 
 
 # --- the public surface ----------------------------------------------------------------------

@@ -19,8 +19,8 @@ from linkis_harness.core.rulecases import (
 )
 from linkis_harness.core.rules import parse_rules
 from linkis_harness.resources import data_dir
-from linkis_harness.rulematrix import Observed, Row
-from linkis_harness.rulesreport import format_table
+from linkis_harness.rules.matrix import Observed, Row
+from linkis_harness.rules.report import format_table
 
 RULES = data_dir("fixtures") / "rules"
 

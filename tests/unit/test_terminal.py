@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from linkis_harness.report import Outcome
-from linkis_harness.terminal import CheckProgress
+from linkis_harness.check.report import Outcome
+from linkis_harness.check.terminal import CheckProgress
 
 PASSED = Outcome(
     nodeid="test_states.py::test_observed_steps_are_legal[shell-quick]",

@@ -11,7 +11,7 @@ import yaml
 from linkis_harness.core.directive import parse_directive
 from linkis_harness.core.workload import PROFILES, Workload
 from linkis_harness.errors import ConfigError
-from linkis_harness.workloads import load_workloads, select
+from linkis_harness.resources.workloads import load_workloads, select
 
 GOOD: dict[str, Any] = {
     "name": "shell-quick",

@@ -21,8 +21,10 @@ from linkis_harness.simulator.bodies import read_json_object
 from linkis_harness.simulator.entrance_log import LogReader
 from linkis_harness.simulator.faults import Faults
 from linkis_harness.simulator.gateway import SCOPE_SHORT_ID, SCOPE_USER
-from linkis_harness.simulator.javanum import JavaNumberError, parse_java
-from linkis_harness.simulator.jobs import Job, JobStore
+from linkis_harness.simulator.javanum import java_long
+from linkis_harness.simulator.job import Job
+from linkis_harness.simulator.jobs import JobStore
+from linkis_harness.simulator.killjobs import FORCED, KILLED, kill_jobs
 from linkis_harness.simulator.responses import Responder
 from linkis_harness.simulator.submit import Refusal, parse_task
 from linkis_harness.simulator.views import exec_id_of, task_id_of
@@ -30,20 +32,10 @@ from linkis_harness.simulator.views import exec_id_of, task_id_of
 __all__ = ["EntranceApi"]
 
 _TERMINAL = frozenset(s.value for s in JobState if s.is_terminal)
-KILLED = "Successfully killed the job(成功kill了job)"
-FORCED = "Forced Kill task (强制杀死任务)"
 NO_PROGRESS = (
     "The job corresponding to the ID is empty, and the corresponding task progress cannot be "
     "obtained.(ID 对应的任务为空，不能获取对应的任务进度)"
 )
-
-
-def _java_long(text: str | None) -> int | str:
-    """`Long.parseLong`: the number, or the NumberFormatException root cause."""
-    try:
-        return parse_java(text)
-    except JavaNumberError as exc:
-        return exc.root_cause
 
 
 class EntranceApi:
@@ -117,7 +109,7 @@ class EntranceApi:
             return self.answer.ok(
                 method, {"status": self._state(job), "execID": exec_id}
             )
-        task_id = _java_long(request.query_params.get("taskID"))
+        task_id = java_long(request.query_params.get("taskID"))
         if isinstance(task_id, str):
             return self.answer.crash(None, task_id)  # issue #755
         stored = self.store.history.get(task_id)
@@ -180,7 +172,7 @@ class EntranceApi:
             method, {**self._progress_data(job, exec_id), "yarnResource": None}
         )
 
-    def _may_kill(self, job: Job, user: str) -> bool:
+    def may_kill(self, job: Job, user: str) -> bool:
         return self.faults.kill_any_user or user in (job.execute_user, ADMIN)
 
     def _kill_found(self, job: Job, method: str, exec_id: str) -> Response:
@@ -203,28 +195,26 @@ class EntranceApi:
         exec_id, method, job = self._found(request)
         user: str = request.scope[SCOPE_USER]
         if job is not None:
-            if not self._may_kill(job, user):
+            if not self.may_kill(job, user):
                 denied = f"You have no permission to kill this job, excecute by user:{job.execute_user}"
                 return self.answer.fail(method, denied)
             return self._kill_found(job, method, exec_id)
         raw = request.query_params.get("taskID")
         if raw is None:
             return self.answer.crash(None, "NullPointerException: ")  # issue #1538
-        task_id = _java_long(raw)
+        task_id = java_long(raw)
         if isinstance(task_id, str):
             return self.answer.crash(None, task_id)
-        self._force_kill(task_id)
+        self.force_kill(task_id)
         return self.answer.ok(method, {}, FORCED)
 
-    def _force_kill(self, task_id: int) -> None:
+    def force_kill(self, task_id: int) -> None:
         """Cancel the history row unless it is already terminal (`shouldUpdate`)."""
         stored = self.store.history.get(task_id)
         if stored is not None and not stored.is_terminal(self.store.now()):
             self.store.kill(stored)
 
     async def kill_jobs(self, request: Request) -> Response:
-        from linkis_harness.simulator.killjobs import kill_jobs
-
         body = await read_json_object(request)
         if isinstance(body, Response):
             return body

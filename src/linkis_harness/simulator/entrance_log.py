@@ -19,7 +19,8 @@ from linkis_harness.simulator.javanum import INT_BITS, JavaNumberError, parse_ja
 from linkis_harness.simulator.responses import Responder
 
 if TYPE_CHECKING:
-    from linkis_harness.simulator.jobs import Job, JobStore
+    from linkis_harness.simulator.job import Job
+from linkis_harness.simulator.jobs import JobStore
 
 __all__ = ["LogReader"]
 

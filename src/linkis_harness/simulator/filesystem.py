@@ -15,7 +15,8 @@ from starlette.routing import Route
 
 from linkis_harness.simulator.faults import Faults
 from linkis_harness.simulator.javanum import INT_BITS, JavaNumberError, parse_java
-from linkis_harness.simulator.jobs import Job, JobStore
+from linkis_harness.simulator.job import Job
+from linkis_harness.simulator.jobs import JobStore
 from linkis_harness.simulator.responses import Responder, spring_error
 
 __all__ = ["FilesystemApi"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from linkis_harness.core.directive import Directive
 
 if TYPE_CHECKING:
-    from linkis_harness.simulator.jobs import Job
+    from linkis_harness.simulator.job import Job
 
 __all__ = ["History", "HistoryFilter"]
 
@@ -158,7 +158,7 @@ def _dump(job: Job) -> str:
 
 
 def _load(task_id: int, text: str) -> Job:
-    from linkis_harness.simulator.jobs import Job
+    from linkis_harness.simulator.job import Job
 
     data = json.loads(text)
     error = data.pop("error")

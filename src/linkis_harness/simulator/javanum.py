@@ -6,7 +6,7 @@ where Spring binds a `Long`/`Integer` parameter, the same failure is Spring's 40
 
 from __future__ import annotations
 
-__all__ = ["INT_BITS", "LONG_BITS", "JavaNumberError", "parse_java"]
+__all__ = ["INT_BITS", "LONG_BITS", "JavaNumberError", "java_long", "parse_java"]
 
 LONG_BITS = 64
 INT_BITS = 32
@@ -33,3 +33,11 @@ def parse_java(text: str | None, *, bits: int = LONG_BITS) -> int:
     if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
         raise JavaNumberError(text)
     return value
+
+
+def java_long(text: str | None) -> int | str:
+    """`Long.parseLong`: the number, or the NumberFormatException root cause."""
+    try:
+        return parse_java(text)
+    except JavaNumberError as exc:
+        return exc.root_cause

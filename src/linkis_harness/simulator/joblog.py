@@ -11,16 +11,37 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from linkis_harness.core.directive import engine_lines, engine_output_size
+from linkis_harness.core.directive import Directive, engine_lines, engine_output_size
 from linkis_harness.core.jobstate import JobState
 from linkis_harness.core.logs import format_log_line
 
-if TYPE_CHECKING:
-    from linkis_harness.simulator.jobs import Job
+__all__ = ["EngineChunk", "FixedChunk", "LogScript", "LoggedJob", "build_log", "stamp"]
 
-__all__ = ["EngineChunk", "FixedChunk", "LogScript", "build_log", "stamp"]
+
+class LoggedJob(Protocol):
+    """What a job's log is written from (the simulator's `Job` record fits it)."""
+
+    @property
+    def task_id(self) -> int: ...
+    @property
+    def exec_id(self) -> str: ...
+    @property
+    def instance(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def submitted(self) -> float: ...
+    @property
+    def directive(self) -> Directive: ...
+    @property
+    def timeline(self) -> tuple[tuple[float, str], ...]: ...
+    @property
+    def window(self) -> tuple[float, float]: ...
+    @property
+    def killed_at(self) -> float | None: ...
+
 
 BANNER = "************************************SCRIPT CODE************************************"
 
@@ -119,7 +140,7 @@ def _between(chunk: Chunk, start: int, stop: int) -> list[str]:
     return chunk.lines(start, stop)
 
 
-def _preamble(job: Job) -> tuple[str, ...]:
+def _preamble(job: LoggedJob) -> tuple[str, ...]:
     at = job.submitted
     code = job.code.split("\n")
     while code and code[-1] == "":
@@ -177,7 +198,7 @@ def _lifecycle_lines(state: str, at: float, attempt: int) -> tuple[str, ...]:
     return (stamp(at, "ERROR", text),)
 
 
-def build_log(job: Job) -> LogScript:
+def build_log(job: LoggedJob) -> LogScript:
     """Build the job's log over time from its record alone (so history can rebuild it after eviction)."""
     chunks: list[FixedChunk | EngineChunk] = [FixedChunk(job.submitted, _preamble(job))]
     attempt = 0

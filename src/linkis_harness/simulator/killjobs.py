@@ -7,18 +7,35 @@ ring), so the doubled message of an *empty* lookup never occurs, as in practice.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from linkis_harness.simulator.faults import Faults
 from linkis_harness.simulator.gateway import SCOPE_USER
+from linkis_harness.simulator.javanum import java_long
+from linkis_harness.simulator.job import Job
+from linkis_harness.simulator.jobs import JobStore
+from linkis_harness.simulator.responses import Responder
 from linkis_harness.simulator.routing import RouteError, parse_exec_id
 
-if TYPE_CHECKING:
-    from linkis_harness.simulator.entrance import EntranceApi
+__all__ = ["FORCED", "KILLED", "KillingEntrance", "kill_jobs"]
 
-__all__ = ["kill_jobs"]
+KILLED = "Successfully killed the job(成功kill了job)"
+FORCED = "Forced Kill task (强制杀死任务)"
+
+
+class KillingEntrance(Protocol):
+    """What killJobs uses of the entrance: its memory, faults, answers and kill rules."""
+
+    store: JobStore
+    faults: Faults
+    answer: Responder
+
+    def may_kill(self, job: Job, user: str) -> bool: ...
+
+    def force_kill(self, task_id: int) -> None: ...
 
 
 def _json_size(value: Any) -> int:
@@ -26,10 +43,8 @@ def _json_size(value: Any) -> int:
     return len(value) if isinstance(value, list | dict) else 0
 
 
-def kill_jobs(api: EntranceApi, body: dict[str, Any], request: Request) -> Response:
+def kill_jobs(api: KillingEntrance, body: dict[str, Any], request: Request) -> Response:
     """Kill each `idList[i]` (in memory) or force-kill `taskIDList[i]` (not in memory)."""
-    from linkis_harness.simulator.entrance import FORCED, KILLED, _java_long
-
     method = f"/api/entrance/{request.path_params['id']}/killJobs"
     ids, task_ids = body.get("idList"), body.get("taskIDList")
     if ids is None or task_ids is None:
@@ -52,16 +67,16 @@ def kill_jobs(api: EntranceApi, body: dict[str, Any], request: Request) -> Respo
         except RouteError:
             job = None
         if job is not None:
-            if not api._may_kill(job, user):
+            if not api.may_kill(job, user):
                 denied = f"You have no permission to kill this job, excecute by user:{job.execute_user}"
                 return api.answer.fail(method, denied)
             if not job.is_terminal(api.store.now()) and not api.faults.kill_noop:
                 api.store.kill(job)
             messages.append(_item(item_method, KILLED, {"execID": exec_text}))
             continue
-        task_id = _java_long(str(raw_task))
+        task_id = java_long(str(raw_task))
         if isinstance(task_id, int):
-            api._force_kill(task_id)
+            api.force_kill(task_id)
         messages.append(_item(item_method, FORCED, {}))
     return api.answer.ok(method, {"messages": messages}, "success")
 

@@ -12,7 +12,7 @@ from typing import Any
 from linkis_harness.core.execid import ExecId
 from linkis_harness.core.jobstate import JobState
 from linkis_harness.simulator.faults import Faults
-from linkis_harness.simulator.jobs import Job
+from linkis_harness.simulator.job import Job
 
 __all__ = ["exec_id_of", "task_id_of", "task_record"]
 

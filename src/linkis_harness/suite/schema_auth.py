@@ -27,16 +27,16 @@ def option(name: str, variable: str) -> str | None:
     """A suite option at import time: from the report plugin's config, else the environment.
 
     Operations are collected when test_schema.py is imported, before any fixture runs, so the
-    profile, spec, seed and cassette are read here (`-p _report` hands the pytest config over).
+    profile, spec, seed and cassette are read here (`-p linkis_harness.suite.plugin` hands the pytest config over).
     """
-    config = getattr(sys.modules.get("_report"), "CONFIG", None)
+    config = getattr(sys.modules.get("linkis_harness.suite.plugin"), "CONFIG", None)
     value = config.getoption(name, default=None) if config is not None else None
     return str(value) if value is not None else os.environ.get(variable) or None
 
 
 def _login_ticket(settings: Settings) -> tuple[str, str]:
     """Log in as the main user (the auth provider's `get`); return the cookie's name and value."""
-    report = sys.modules.get("_report")
+    report = sys.modules.get("linkis_harness.suite.plugin")
     if report is not None:
         report.wait_for_gate()  # collection builds examples; no login before the preflight
     with httpx.Client(timeout=settings.timeout, verify=not settings.insecure) as http:
@@ -96,4 +96,4 @@ class LinkisAuth:
             name, _, ticket = data["Cookie"].partition("=")
             case.cookies = {**(case.cookies or {}), name: ticket}
         else:
-            case.headers = {**(case.headers or {}), **data}
+            case.headers = {**dict(case.headers or {}), **data}  # type: ignore[assignment]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 __all__ = ["data_dir"]
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # linkis_harness/
 _NAMES = ("specs", "contract_tests", "load", "fixtures")
 
 

@@ -13,7 +13,7 @@ import httpx
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.config import Settings
 from linkis_harness.core.rulecases import Case, ProxyMode
-from linkis_harness.rulematrix.verdict import (
+from linkis_harness.rules.matrix.verdict import (
     Judgement,
     Observed,
     judge_proxy_headers,

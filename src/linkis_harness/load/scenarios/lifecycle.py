@@ -17,8 +17,14 @@ from linkis_harness.core.logs import split_log
 from linkis_harness.core.sla import OPERATIONS
 from linkis_harness.core.violation import Violation
 from linkis_harness.core.workload import Workload
-from scenarios.job import Job, check_history, check_rows, check_submit, check_tree
-from scenarios.wire import Http
+from linkis_harness.load.scenarios.job import (
+    Job,
+    check_history,
+    check_rows,
+    check_submit,
+    check_tree,
+)
+from linkis_harness.load.scenarios.wire import Http
 
 _FULL_READ = 10_000  # size=-1 reads up to 10000 lines per page (§4)
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import schemathesis
 import yaml
-from _report import scrub
-from _schema_oracles import KNOWN_IDS, body_json
 from schemathesis import Case
+
+from linkis_harness.suite.plugin import scrub
+from linkis_harness.suite.schema_oracles import KNOWN_IDS, body_json
 
 
 class SchemaRecord:
@@ -33,7 +34,9 @@ class SchemaRecord:
             "request": {
                 "method": request.method,
                 "uri": scrub(str(request.url)),
-                "headers": {k: _shown_header(k, v) for k, v in request.headers.items()},
+                "headers": {
+                    k: _shown_header(k, str(v)) for k, v in request.headers.items()
+                },
                 "body": scrub(
                     sent.decode("utf-8", "replace")
                     if isinstance(sent, bytes)

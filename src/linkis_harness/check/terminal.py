@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from linkis_harness import report
+from linkis_harness.check import report
 
 __all__ = ["CheckProgress"]
 

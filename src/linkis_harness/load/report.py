@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from linkis_harness import htmlreport
 from linkis_harness.core.sla import Series, Sla, SlaResult, evaluate, percentile
 from linkis_harness.errors import ExitCode
-from linkis_harness.loadcleanup import Cleanup, Ledger, print_cleanup
+from linkis_harness.load.cleanup import Cleanup, Ledger, print_cleanup
+from linkis_harness.reports import html as html_report
 
 __all__ = [
     "Raw",
@@ -260,7 +260,7 @@ def write_reports(
         json.dumps(summary, indent=2), encoding="utf-8"
     )
     chart(result, directory / "lifecycle.png")
-    htmlreport.write_load_report(directory)
+    html_report.write_load_report(directory)
 
 
 def _buckets(

@@ -16,11 +16,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
-from linkis_harness import htmlreport, loadcleanup, loadprocs, loadreport
 from linkis_harness.client import LinkisClient
 from linkis_harness.config import Settings
 from linkis_harness.errors import ConfigError, ExitCode
-from linkis_harness.loadplan import LoadPlan, make_plan, write_workload_file
+from linkis_harness.load import procs, report
+from linkis_harness.load.cleanup import clean_up, print_cleanup
+from linkis_harness.load.plan import LoadPlan, make_plan, write_workload_file
+from linkis_harness.reports import html as html_report
 from linkis_harness.safety import (
     RequestGuard,
     SafetyPolicy,
@@ -150,7 +152,7 @@ def _run_worker(
         )
     # The master sends its --host with the spawn message.
     target = settings.target or "http://unused"
-    argv = loadprocs.locust_argv(plan, target, work, reports=False)
+    argv = procs.locust_argv(plan, target, work, reports=False)
     argv += [
         "--worker",
         "--master-host",
@@ -158,11 +160,11 @@ def _run_worker(
         "--master-port",
         str(plan.master_port),
     ]
-    with loadprocs.fleet() as fleet:
+    with procs.fleet() as fleet:
         proc = fleet.start(
             "worker",
             argv,
-            loadprocs.process_environment(settings, plan, work, policy),
+            procs.process_environment(settings, plan, work, policy),
             work / "logs",
         )
         out.write(
@@ -204,10 +206,10 @@ def _run_master(
     )
     problem: str | None = None
     interrupted = False
-    with loadprocs.fleet() as fleet:
-        loadprocs.start(fleet, settings, plan, work, policy, reports=reports)
+    with procs.fleet() as fleet:
+        procs.start(fleet, settings, plan, work, policy, reports=reports)
         try:
-            problem = loadprocs.supervise(fleet, plan, work, out, err)
+            problem = procs.supervise(fleet, plan, work, out, err)
         except KeyboardInterrupt:
             interrupted = True
             err.write("load: interrupted; stopping Locust and killing the run's jobs\n")
@@ -215,19 +217,19 @@ def _run_master(
             fleet.wait_all(timeout=30.0)
         head = fleet.procs[0]
         fleet.wait_all(timeout=30.0)
-    raw = loadreport.read_raw(work / "raw")
-    cleanup = loadcleanup.clean_up(client, raw.ledger, out)
+    raw = report.read_raw(work / "raw")
+    cleanup = clean_up(client, raw.ledger, out)
     if raw.samples is None:
         err.write(
             f"load: Locust wrote no results (exit code {head.popen.returncode})\n{head.tail()}\n"
         )
-        loadcleanup.print_cleanup(cleanup, out)
+        print_cleanup(cleanup, out)
         return ExitCode.NOT_RUN
-    result = loadreport.summarize(
+    result = report.summarize(
         raw, cleanup, plan.slas, problem=problem, interrupted=interrupted
     )
-    loadreport.print_summary(result, out)
+    report.print_summary(result, out)
     if reports:
-        loadreport.write_reports(result, raw, work, target=settings.target)
-        out.write(f"load: reports in {work} (HTML: {work / htmlreport.LOAD_REPORT})\n")
+        report.write_reports(result, raw, work, target=settings.target)
+        out.write(f"load: reports in {work} (HTML: {work / html_report.LOAD_REPORT})\n")
     return result.exit_code

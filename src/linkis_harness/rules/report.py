@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from linkis_harness.core.rulelint import Finding, Severity
 from linkis_harness.errors import ExitCode
-from linkis_harness.rulematrix import ProxyMode, Redactor, Row
+from linkis_harness.rules.matrix import ProxyMode, Redactor, Row
 
 __all__ = [
     "RulesReport",

@@ -1,6 +1,6 @@
 """pytest plugin for `linkis-harness check`: results as JSON lines, evidence, accepted quirks.
 
-Loaded with `-p _report` (the runner puts this directory on PYTHONPATH). Plain
+Loaded with `-p linkis_harness.suite.plugin` (the `check` runner passes it). Plain
 `pytest contract_tests` works without it; with it:
 
 - `--linkis-events FILE` appends one JSON object per finished test (family, outcome, the
@@ -26,7 +26,7 @@ import shlex
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -205,7 +205,7 @@ class _Recorder:
             return response
 
         self._original = original
-        httpx.Client.send = send  # type: ignore[method-assign]
+        httpx.Client.send = send  # type: ignore[method-assign,assignment]
 
     def uninstall(self) -> None:
         if self._original is not None:
@@ -404,7 +404,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.nodeid.endswith(f"::{item.name}"):
             continue
         try:
-            item._id = item.parent.id.child(item.name)  # type: ignore[attr-defined]
+            item._id = item.parent.id.child(item.name)
         except AttributeError:
             continue
 
@@ -466,8 +466,8 @@ class _ReportPlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Iterator[None]:
-        report: pytest.TestReport = yield  # type: ignore[misc]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
         report.user_properties.append(("linkis_family", family_of(item)))
         if report.failed and report.longrepr is not None:
             # JUnit and pytest's own output show this text: no password, token or ticket in it.
@@ -479,13 +479,13 @@ class _ReportPlugin:
             for quirk in self.quirks:
                 if quirk.matches(finding["check"], finding["operation"], text):
                     report.outcome = "skipped"
-                    report.wasxfail = f"accepted quirk ({quirk.source}): {quirk.reason}"  # type: ignore[attr-defined]
+                    report.wasxfail = f"accepted quirk ({quirk.source}): {quirk.reason}"
                     break
         if report.failed and call.excinfo is not None:
             report.user_properties.append(
                 ("linkis_finding", _finding(call.excinfo.value, family_of(item)))
             )
-        return report  # type: ignore[return-value]
+        return report
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -550,7 +550,9 @@ class _ReportPlugin:
                 status = (
                     body.get("status") if isinstance(body.get("status"), int) else None
                 )
-                data = body.get("data") if isinstance(body.get("data"), dict) else {}
+                data: dict[str, Any] = (
+                    body["data"] if isinstance(body.get("data"), dict) else {}
+                )
                 if exec_id is None and isinstance(data.get("execID"), str):
                     exec_id = data["execID"]
                 if data.get("taskID") is not None:
@@ -571,7 +573,7 @@ class _ReportPlugin:
         }
 
     def _emit(self, report: pytest.TestReport) -> None:
-        outcome = report.outcome
+        outcome: str = report.outcome
         if hasattr(report, "wasxfail"):
             outcome = "accepted" if "accepted quirk" in report.wasxfail else "xfailed"
         elif report.failed and report.when != "call":
@@ -591,6 +593,7 @@ class _ReportPlugin:
         finding = next(
             (v for k, v in report.user_properties if k == "linkis_finding"), None
         )
+        assert finding is None or isinstance(finding, dict)
         if finding is not None:
             event["violation"] = {
                 k: finding[k]

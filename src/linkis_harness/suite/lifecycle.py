@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linkis_harness.client import Answer, LinkisClient
-from linkis_harness.core.violation import Violation
-from linkis_harness.core.workload import Workload
-from linkis_harness.errors import ContractViolation, HarnessError
-from linkis_harness.polling import (
+from linkis_harness.client.polling import (
     Observation,
     is_terminal,
     poll_once,
     wait_for_terminal,
 )
+from linkis_harness.core.violation import Violation
+from linkis_harness.core.workload import Workload
+from linkis_harness.errors import ContractViolation, HarnessError
 
 # Polling of the suite: denser than the Java client's 500 ms..5 s so short jobs are seen in
 # several states, still a handful of requests per second per job.

@@ -18,8 +18,8 @@ from linkis_harness.core.rulecases import (
     derive_cases,
     fingerprint,
 )
-from linkis_harness.rulematrix.runner import MatrixRunner, Row, check_reachable
-from linkis_harness.rulematrix.verdict import Observed
+from linkis_harness.rules.matrix.runner import MatrixRunner, Row, check_reachable
+from linkis_harness.rules.matrix.verdict import Observed
 
 # Re-exported: the runner, the CLI and the contract suite take everything rules-related here.
 __all__ = [

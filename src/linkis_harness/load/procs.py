@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from linkis_harness.config import Settings
-from linkis_harness.loadplan import LoadPlan, workload_file
+from linkis_harness.load.plan import LoadPlan, workload_file
 from linkis_harness.resources import data_dir
 from linkis_harness.safety import SafetyPolicy
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 
-from _lifecycle import JobTracker, SubmittedJob, violation, with_evidence
-
 from linkis_harness.client import Answer, LinkisClient
+from linkis_harness.client.polling import is_terminal
 from linkis_harness.core.envelope import check_envelope
 from linkis_harness.core.workload import Workload
 from linkis_harness.errors import ContractViolation
-from linkis_harness.polling import is_terminal
+from linkis_harness.suite.lifecycle import (
+    JobTracker,
+    SubmittedJob,
+    violation,
+    with_evidence,
+)
 
 API_ROOT = "/api/rest_j/v1"
 

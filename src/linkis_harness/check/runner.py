@@ -3,7 +3,7 @@
 The suite (`contract_tests/`) runs with pytest in a subprocess, so a crash or a hang in a
 check cannot take the runner (and the embedded simulator it may own) down with it. Secrets
 travel in LINKIS_* environment variables, never on the command line. The report plugin
-(`contract_tests/_report.py`) writes one JSON line per finished test; this module follows that
+(`linkis_harness.suite.plugin`) writes one JSON line per finished test; this module follows that
 file for progress and builds the final table from it.
 
 Exit codes: 0 every check held (accepted quirks included), 1 violations, 2 the run could not be
@@ -27,12 +27,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from linkis_harness import htmlreport, report, resources, versionprobe
+from linkis_harness import resources
+from linkis_harness.check import report
+from linkis_harness.check.terminal import CheckProgress
+from linkis_harness.client import versions as version_probe
 from linkis_harness.config import Settings
 from linkis_harness.core.versions import Version
 from linkis_harness.errors import ConfigError, ExitCode, HarnessError
+from linkis_harness.reports import html as html_report
 from linkis_harness.safety import SafetyPolicy, describe_request
-from linkis_harness.terminal import CheckProgress
 
 __all__ = ["pytest_command", "pytest_environment", "run_check"]
 
@@ -135,7 +138,7 @@ def run_check(
                 out.write(f"embedded Linkis simulator at {run.settings.target}\n")
         try:
             cookie = _preflight(run.settings)
-            found = versionprobe.resolve_version(
+            found = version_probe.resolve_version(
                 run.settings, linkis_version, ticket_cookie=cookie
             )
         except HarnessError as exc:
@@ -230,7 +233,7 @@ _EMBEDDED_URL = "http://127.0.0.1:<embedded simulator port>"
 
 def _dry_run(run: _Run, out: TextIO) -> None:
     """Print the login and one submit per workload of the profile (at most --max-jobs)."""
-    from linkis_harness.workloads import load_workloads, select
+    from linkis_harness.resources.workloads import load_workloads, select
 
     s = run.settings
     base = (s.target or _EMBEDDED_URL) + "/api/rest_j/v1"
@@ -343,7 +346,7 @@ def pytest_command(
         "-p",
         "no:cacheprovider",
         "-p",
-        "_report",
+        "linkis_harness.suite.plugin",
         "-q",
         "--tb=short",
         "--color=no",
@@ -404,8 +407,6 @@ def pytest_environment(
             env[name] = value
     if policy is not None:
         env.update(policy.to_env())
-    suite = str(resources.data_dir("contract_tests"))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (suite, env.get("PYTHONPATH")) if p)
     # pytest rewrites the asserts of every plugin module (schemathesis, hypothesis) on each start
     # unless it may cache the result: ~5 s of CPU per run without the cache.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -532,7 +533,7 @@ def _finish(
             linkis_version=suite.linkis_version,
         )
         try:
-            page = htmlreport.write_check_report(
+            page = html_report.write_check_report(
                 run.report_dir, secrets=run.settings.secrets()
             )
         except (OSError, HarnessError) as exc:

@@ -14,7 +14,9 @@ class _Shape(LoadTestShape):
     use_common_options = True  # reads --users and --spawn-rate
 
     def _params(self) -> tuple[int, float, float]:
+        assert self.runner is not None  # Locust sets the runner before the first tick
         options = self.runner.environment.parsed_options
+        assert options is not None
         users = int(options.num_users or 1)
         rate = float(options.spawn_rate or 1.0)
         run_time = float(getattr(options, "linkis_run_time", 0.0) or 60.0)
@@ -25,7 +27,7 @@ class _Shape(LoadTestShape):
 
     def tick(self) -> tuple[int, float]:
         peak, rate, run_time = self._params()
-        fraction = min(self.get_run_time() / run_time, 1.0)
+        fraction = min(self.get_run_time() / run_time, 1.0)  # type: ignore[no-untyped-call]
         return max(1, self.users_at(fraction, peak)), rate
 
 

@@ -19,7 +19,7 @@ from linkis_harness.config import Settings
 from linkis_harness.core.rulelint import Finding, lint_rules
 from linkis_harness.core.rules import ADMIN_USER, RuleKind, RuleSet, parse_rules
 from linkis_harness.errors import ConfigError, ExitCode, HarnessError
-from linkis_harness.rulematrix import (
+from linkis_harness.rules.matrix import (
     MatrixRunner,
     ProxyMode,
     Redactor,
@@ -27,7 +27,7 @@ from linkis_harness.rulematrix import (
     check_reachable,
     derive_cases,
 )
-from linkis_harness.rulesreport import (
+from linkis_harness.rules.report import (
     RulesReport,
     write_lint,
     write_matrix,

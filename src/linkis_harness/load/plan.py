@@ -16,7 +16,7 @@ from typing import Any
 from linkis_harness.core.sla import Sla, parse_slas
 from linkis_harness.core.workload import Workload
 from linkis_harness.errors import ConfigError
-from linkis_harness.workloads import load_workloads
+from linkis_harness.resources.workloads import load_workloads
 
 __all__ = [
     "CLIENT_MODELS",

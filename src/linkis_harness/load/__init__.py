@@ -1,0 +1,1 @@
+"""`load`: Locust lifecycle load runs: planning, processes, cleanup and reports."""

@@ -1,0 +1,1 @@
+"""`rules`: lint proxy/token rule files and prove the gateway enforces them."""
