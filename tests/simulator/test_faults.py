@@ -21,7 +21,7 @@ from linkis_harness.core.execid import ExecId
 from linkis_harness.core.logs import LogLevel, classify
 from linkis_harness.simulator.faults import FAULTS
 from linkis_harness.simulator.launch import RunningSimulator, start_simulator
-from tests.integration.test_simulator import (
+from tests.support.simulator import (
     API,
     PROXIES,
     SPEED,

@@ -22,7 +22,7 @@ from linkis_harness.safety import (
     RequestGuard,
     SafetyPolicy,
 )
-from tests.integration.badserver import BadServer, max_in_window, self_signed_context
+from tests.support.badserver import BadServer, max_in_window, self_signed_context
 
 pytestmark = pytest.mark.slow
 

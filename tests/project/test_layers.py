@@ -18,9 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "linkis_harness"
 
-_CLIENT_LEVEL = frozenset(
-    {"errors", "core", "config", "resources", "safety", "client"}
-)
+_CLIENT_LEVEL = frozenset({"errors", "core", "config", "resources", "safety", "client"})
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(),
     "core": frozenset({"errors", "core"}),

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from linkis_harness.cli import run
-from tests.integration.badserver import PREFIX, BadServer, max_in_window
+from tests.support.badserver import PREFIX, BadServer, max_in_window
 
 launch = pytest.importorskip("linkis_harness.simulator.launch")
 

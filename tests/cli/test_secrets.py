@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.integration.badserver import TICKET, BadServer
+from tests.support.badserver import TICKET, BadServer
 
 launch = pytest.importorskip("linkis_harness.simulator.launch")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from linkis_harness.cli import run
-from tests.integration.badserver import PREFIX, BadServer, self_signed_context
+from tests.support.badserver import PREFIX, BadServer, self_signed_context
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ import pytest
 from linkis_harness.load import report as load_report
 from linkis_harness.load.cleanup import Ledger
 from linkis_harness.reports import html as html_report
-from tests.unit.test_htmlreport import EXEC_A, TICKET, TOKEN, check_results, load_result
+from tests.support.reports import EXEC_A, TICKET, TOKEN, check_results, load_result
 
 CHROMIUM = Path("/usr/bin/chromium")
 

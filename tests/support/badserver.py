@@ -23,7 +23,7 @@ good), the chosen `mode` takes over:
     ok            no fault (the fake gateway or the upstream, unchanged)
 
 Every request is recorded (`seen`), so tests count what reached the target and when.
-Run by hand: `python tests/integration/badserver.py --mode html [--upstream URL] [--after N]`.
+Run by hand: `python -m tests.support.badserver --mode html [--upstream URL] [--after N]`.
 """
 
 from __future__ import annotations

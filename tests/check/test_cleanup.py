@@ -13,7 +13,7 @@ import pytest
 
 from linkis_harness.cli import run
 from linkis_harness.simulator.launch import start_simulator
-from tests.integration.badserver import BadServer
+from tests.support.badserver import BadServer
 
 TERMINAL = {"Succeed", "Failed", "Cancelled", "Timeout"}
 
