@@ -179,7 +179,7 @@ def test_each_fault_fails_its_family(faults: tuple[str, ...], profile: str) -> N
 
 def test_suite_path_is_the_checkout() -> None:
     assert (SUITE / "conftest.py").is_file()
-    assert Path(SUITE, "_lifecycle.py").is_file()
+    assert Path(SUITE, "test_log.py").is_file()
 
 
 def _unfinished(client: LinkisClient) -> list[tuple[object, object]]:
