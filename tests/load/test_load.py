@@ -184,6 +184,9 @@ def test_impossible_sla_exits_1_with_the_table(workloads: Path) -> None:
     [
         ("progress-out-of-range", "[progress] progress out of range"),
         ("log-lose-lines", "[log] "),
+        # A backward step or a progress drop stands unless the job's log proves a retry.
+        ("state-regression", "[states] job state went backwards"),
+        ("progress-decrease", "[progress] progress went down"),
     ],
 )
 def test_fault_mode_counts_violations_with_their_reason(

@@ -15,9 +15,20 @@ from itertools import groupby
 
 from linkis_harness.core.violation import Violation
 
-__all__ = ["TERMINAL", "JobState", "can_transition", "first_illegal_step"]
+__all__ = [
+    "RETRY_LINE",
+    "TERMINAL",
+    "JobState",
+    "can_transition",
+    "count_retries",
+    "first_illegal_step",
+    "first_unexplained_step",
+]
 
 _CHECK = "states"
+# The entrance's log line when a job goes to WaitForRetry (1.4.0 EntranceJob.scala:170,
+# `LogUtils.generateInfo("Your job is turn to retry. Please wait it to schedule.")`).
+RETRY_LINE = "Your job is turn to retry"
 
 
 class JobState(StrEnum):
@@ -106,3 +117,32 @@ def first_illegal_step(observed: Sequence[str]) -> Violation | None:
             f"observed {_path(states[: index + 1])}",
         )
     return None
+
+
+def count_retries(log_text: str) -> int:
+    """Count the retries a job's log proves (one `RETRY_LINE` per retry)."""
+    return log_text.count(RETRY_LINE)
+
+
+def first_unexplained_step(observed: Sequence[str], retries: int) -> Violation | None:
+    """Like `first_illegal_step`, forgiving up to `retries` steps one missed retry explains.
+
+    `retries` is what the job's log proves (`count_retries`): polls miss a short WaitForRetry.
+    """
+    explained = list(observed[:1])
+    for state in observed[1:]:
+        old = explained[-1]
+        if (
+            retries > 0
+            and first_illegal_step([old, state]) is not None
+            and first_illegal_step([old, JobState.WAIT_FOR_RETRY.value, state]) is None
+        ):
+            explained.append(JobState.WAIT_FOR_RETRY.value)
+            retries -= 1
+        explained.append(state)
+    found = first_illegal_step(explained)
+    if found is None:
+        return None
+    # Name the polls as observed (the explanation inserted states between them).
+    plain = first_illegal_step(list(observed))
+    return plain or found

@@ -7,11 +7,17 @@ page at a time); the end-of-job log comparison is `core.logcheck.check_pages`.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from linkis_harness.core.jobstate import TERMINAL, first_illegal_step
+from linkis_harness.core.jobstate import (
+    TERMINAL,
+    count_retries,
+    first_illegal_step,
+    first_unexplained_step,
+)
 from linkis_harness.core.logs import LogPage
 from linkis_harness.core.violation import Violation
 from linkis_harness.core.workload import Workload
@@ -36,8 +42,12 @@ class Job:
     last_line_at: float | None = None
     running_at: float | None = None
     kill_planned: bool = False
-    unseen_retries: int = 0
+    suspect_steps: int = 0
+    drops: list[str] = field(default_factory=list)
+    states_at_progress: int = 0
+    retries_seen: int = 0
     kill_accepted: bool = False
+    ended_at: float | None = None
 
     @property
     def state(self) -> str | None:
@@ -51,7 +61,12 @@ class Job:
         return ("Cancelled",) if self.kill_accepted else self.workload.expect_status
 
     def observe_state(self, envelope: dict[str, Any]) -> Violation | None:
-        """Record one status answer; return the illegal step it shows, if any."""
+        """Record one status answer; return the illegal step it shows, if any.
+
+        A step one missed WaitForRetry would explain (Running -> Scheduled: polling every
+        0.5-2 s misses a short retry) is only suspect: `unexplained_steps` judges it at the end
+        against the retries the job's log proves, as the contract suite does.
+        """
         state = (envelope.get("data") or {}).get("status")
         previous = self.state
         self.states.append(str(state))
@@ -62,14 +77,16 @@ class Job:
             found is not None
             and first_illegal_step([previous, "WaitForRetry", str(state)]) is None
         ):
-            # Polling every 0.5-2 s can miss a short WaitForRetry (Running -> WaitForRetry ->
-            # Scheduled): a step that one unseen retry explains is not a finding under load.
-            self.unseen_retries += 1
+            self.suspect_steps += 1
             return None
         return found
 
     def observe_progress(self, envelope: dict[str, Any]) -> Violation | None:
-        """Record one progress answer; return what is wrong with it, if anything."""
+        """Record one progress answer; return what is wrong with it, if anything.
+
+        A drop with no WaitForRetry seen since the previous reading is suspect (a retry resets
+        progress to 0): `unexplained_drops` judges it at the end against the logged retries.
+        """
         value = (envelope.get("data") or {}).get("progress")
         if isinstance(value, bool) or not isinstance(value, int | float):
             return Violation(
@@ -79,16 +96,38 @@ class Job:
             return Violation(
                 "progress", "progress out of range", f"progress {value} outside 0..1"
             )
-        retried = "WaitForRetry" in self.states or self.unseen_retries > 0
         previous = self.progress[-1] if self.progress else 0.0
+        retried = "WaitForRetry" in self.states[self.states_at_progress :]
         self.progress.append(float(value))
-        if value < previous and not retried:  # Linkis resets progress only on a retry
-            return Violation(
-                "progress",
-                "progress went down",
-                f"{previous} then {value} while {self.state}",
-            )
+        self.states_at_progress = len(self.states)
+        if value < previous and not retried:
+            self.drops.append(f"{previous} then {value} while {self.state}")
         return None
+
+    def unexplained_steps(self, retries: int) -> Violation | None:
+        """The first observed step the job's `retries` (from its log) do not explain."""
+        if not self.suspect_steps:
+            return None
+        found = first_unexplained_step(self.states, retries)
+        if found is None:
+            return None
+        return Violation(
+            found.check,
+            found.title,
+            f"{found.detail}; the job's log shows {retries} retr{'y' if retries == 1 else 'ies'}",
+        )
+
+    def unexplained_drops(self, retries: int) -> Violation | None:
+        """Progress drops beyond what the job's `retries` (from its log) explain."""
+        if len(self.drops) <= retries:
+            return None
+        return Violation(
+            "progress",
+            "progress went down",
+            f"{len(self.drops)} drop(s) ({'; '.join(self.drops[:3])}), "
+            f"the job's log shows {retries} retr{'y' if retries == 1 else 'ies'}; "
+            f"readings {self.progress[:20]}",
+        )
 
     def observe_page(
         self, start: int, size: int, envelope: dict[str, Any]
@@ -122,6 +161,7 @@ class Job:
             LogPage(start, size, next_line, (log[0], log[1], log[2], log[3]))
         )
         self.next_line = next_line
+        self.retries_seen += count_retries(log[3])
         shown = log[3].count("\n") + 1 if log[3] else 0
         if shown:
             now = time.time()
@@ -144,26 +184,45 @@ def check_submit(envelope: dict[str, Any]) -> Violation | None:
     return None
 
 
-def check_history(job: Job, envelope: dict[str, Any]) -> Violation | None:
+def history_agrees(job: Job, envelope: dict[str, Any]) -> bool:
+    """True when job history's status is the entrance's terminal state."""
+    task = (envelope.get("data") or {}).get("task") or {}
+    return bool(task.get("status") == job.state)
+
+
+def check_history(
+    job: Job, envelope: dict[str, Any], *, late: bool = True
+) -> Violation | None:
+    """Job history must agree with the entrance; a non-terminal status only once `late`."""
     task = (envelope.get("data") or {}).get("task") or {}
     status = task.get("status")
-    if status != job.state:
-        return Violation(
-            "states",
-            "job history disagrees with the entrance",
-            f"entrance said {job.state}, job history says {status!r}",
-        )
-    return None
+    if status == job.state or (not late and status not in _TERMINAL):
+        return None
+    return Violation(
+        "states",
+        "job history disagrees with the entrance",
+        f"entrance said {job.state}, job history says {status!r}"
+        + ("" if status in _TERMINAL else " after the grace period"),
+    )
+
+
+_RESULT = re.compile(r"(?:.*_)?(\d+)\.dolphin")
+
+
+def result_paths(envelope: dict[str, Any]) -> list[str]:
+    """The `_N.dolphin` result sets of a `getDirFileTrees` answer, in N order (not HDFS's)."""
+    tree = (envelope.get("data") or {}).get("dirFileTrees") or {}
+    found = []
+    for child in tree.get("children") or []:
+        match = _RESULT.fullmatch(str(child.get("name", "")))
+        if match and isinstance(child.get("path"), str):
+            found.append((int(match.group(1)), child["path"]))
+    return [path for _, path in sorted(found)]
 
 
 def check_tree(job: Job, envelope: dict[str, Any]) -> Violation | None:
     tree = (envelope.get("data") or {}).get("dirFileTrees") or {}
-    children = [
-        c
-        for c in tree.get("children") or []
-        if str(c.get("name", "")).endswith(".dolphin")
-    ]
-    if job.workload.rows and not children:
+    if job.workload.rows and not result_paths(envelope):
         return Violation(
             "results",
             "succeeded job has no result set",
@@ -172,13 +231,21 @@ def check_tree(job: Job, envelope: dict[str, Any]) -> Violation | None:
     return None
 
 
-def check_rows(job: Job, envelope: dict[str, Any]) -> Violation | None:
+def check_page_rows(envelope: dict[str, Any]) -> Violation | None:
     content = (envelope.get("data") or {}).get("fileContent")
-    if not isinstance(content, list) or len(content) != job.workload.rows:
-        got = len(content) if isinstance(content, list) else content
+    if not isinstance(content, list):
+        return Violation(
+            "results", "result page unreadable", f"fileContent {str(content)[:200]!r}"
+        )
+    return None
+
+
+def check_rows(job: Job, rows: list[Any]) -> Violation | None:
+    """All result sets together hold the rows the workload declares."""
+    if len(rows) != job.workload.rows:
         return Violation(
             "results",
-            "result set has the wrong number of rows",
-            f"expected {job.workload.rows}, got {got}",
+            "result sets hold the wrong number of rows",
+            f"expected {job.workload.rows}, got {len(rows)}",
         )
     return None

@@ -11,7 +11,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
+from linkis_harness.core.jobstate import count_retries
 from linkis_harness.core.logcheck import check_pages
 from linkis_harness.core.logs import split_log
 from linkis_harness.core.sla import OPERATIONS
@@ -20,13 +22,21 @@ from linkis_harness.core.workload import Workload
 from linkis_harness.load.scenarios.job import (
     Job,
     check_history,
+    check_page_rows,
     check_rows,
     check_submit,
     check_tree,
+    history_agrees,
+    result_paths,
 )
 from linkis_harness.load.scenarios.wire import Http
 
 _FULL_READ = 10_000  # size=-1 reads up to 10000 lines per page (§4)
+# Job history may lag the entrance a little: the contract suite's grace (test_states.py).
+HISTORY_GRACE = 2.0
+HISTORY_RETRY = 0.25
+_PAGE_SIZE = 5000  # linkis-cli's result page size (RESULTSET_PAGE_SIZE)
+_MAX_PAGES = 50
 
 
 class Lifecycle:
@@ -193,9 +203,10 @@ class Lifecycle:
         return job.kill_accepted
 
     def on_terminal(self, job: Job) -> None:
-        """Fire submit->terminal, drain and compare the log, check history and results."""
+        """Fire submit->terminal, drain and compare the log, judge suspect steps, check results."""
         name = job.workload.name
-        elapsed = (time.time() - job.submitted) * 1000
+        job.ended_at = time.time()
+        elapsed = (job.ended_at - job.submitted) * 1000
         failure = None
         if job.state not in job.expected():
             failure = Violation(
@@ -205,14 +216,30 @@ class Lifecycle:
                 + (" (kill was accepted)" if job.kill_accepted else ""),
             ).to_exception(exec_id=job.exec_id)
         self.http.metric(f"job_total {name} {job.state}", elapsed, failure)
-        self.drain_log(job)
+        full = self.drain_log(job)
         if job.lines and job.first_line_at and job.last_line_at:
             span = max(job.last_line_at - job.submitted, 0.001)
             self.http.metric(f"log_rate {name}", job.lines / span)
+        self.judge_suspects(job, full)
         if job.state == "Succeed":
             self.read_results(job)
 
-    def drain_log(self, job: Job) -> None:
+    def judge_suspects(self, job: Job, full: list[str] | None) -> None:
+        """Backward steps and progress drops stand unless the job's log proves as many retries."""
+        retries = max(job.retries_seen, count_retries("\n".join(full or ())))
+        for op, found in (
+            ("status", job.unexplained_steps(retries)),
+            ("progress", job.unexplained_drops(retries)),
+        ):
+            if found is not None:
+                self.http.metric(
+                    f"{found.check}_check {job.workload.name}",
+                    0.0,
+                    found.to_exception(operation=OPERATIONS[op], exec_id=job.exec_id),
+                )
+
+    def drain_log(self, job: Job) -> list[str] | None:
+        """Read the rest of the log, then compare every page with a full read; return it."""
         for _ in range(
             50
         ):  # bounded: a cursor that runs on past the data must not loop
@@ -222,7 +249,7 @@ class Lifecycle:
                 break
         full = self.full_log(job)
         if full is None:
-            return
+            return None
         # Most pages were read while the job ran, so their lengths are checked against the
         # final log only for loss, duplication and invention (finished=False).
         found = check_pages(full, job.pages, finished=False)
@@ -232,16 +259,28 @@ class Lifecycle:
                 0.0,
                 found[0].to_exception(operation=OPERATIONS["log"], exec_id=job.exec_id),
             )
+        return full
+
+    def read_history(self, job: Job) -> dict[str, Any] | None:
+        """Job history of the finished job; it may lag the entrance for `HISTORY_GRACE` seconds."""
+        ended = job.ended_at or time.time()
+        for _ in range(int(HISTORY_GRACE / HISTORY_RETRY) + 2):  # bounded
+            late = time.time() - ended > HISTORY_GRACE
+            history = self.http.call(
+                "GET",
+                f"/jobhistory/{job.task_id}/get",
+                "history",
+                expected_method=f"/api/jobhistory/{job.task_id}/get",
+                check=lambda env, late=late: check_history(job, env, late=late),  # type: ignore[misc]
+                exec_id=job.exec_id,
+            )
+            if history is None or history_agrees(job, history):
+                return history
+            self.sleep(HISTORY_RETRY)
+        return None
 
     def read_results(self, job: Job) -> None:
-        history = self.http.call(
-            "GET",
-            f"/jobhistory/{job.task_id}/get",
-            "history",
-            expected_method=f"/api/jobhistory/{job.task_id}/get",
-            check=lambda env: check_history(job, env),
-            exec_id=job.exec_id,
-        )
+        history = self.read_history(job)
         if history is None or job.workload.rows is None:
             return
         location = ((history.get("data") or {}).get("task") or {}).get("resultLocation")
@@ -256,17 +295,32 @@ class Lifecycle:
         )
         if trees is None or not job.workload.rows:
             return
-        first = sorted(
-            c["path"]
-            for c in trees["data"]["dirFileTrees"]["children"]
-            if c["name"].endswith(".dolphin")
-        )[0]
-        self.http.call(
-            "GET",
-            "/filesystem/openFile",
-            "open_file",
-            params={"path": first, "page": 1, "pageSize": 5000},
-            expected_method="/api/filesystem/openFile",
-            check=lambda env: check_rows(job, env),
-            exec_id=job.exec_id,
-        )
+        rows: list[Any] = []
+        for path in result_paths(trees):  # every result set, in _N order
+            page = 1
+            for _ in range(_MAX_PAGES):  # bounded: page until an empty page
+                answer = self.http.call(
+                    "GET",
+                    "/filesystem/openFile",
+                    "open_file",
+                    params={"path": path, "page": page, "pageSize": _PAGE_SIZE},
+                    expected_method="/api/filesystem/openFile",
+                    check=check_page_rows,
+                    exec_id=job.exec_id,
+                )
+                if answer is None:
+                    return
+                content = answer["data"]["fileContent"]
+                if not content:
+                    break
+                rows += content
+                page += 1
+        found = check_rows(job, rows)
+        if found is not None:
+            self.http.metric(
+                f"results_check {job.workload.name}",
+                0.0,
+                found.to_exception(
+                    operation=OPERATIONS["open_file"], exec_id=job.exec_id
+                ),
+            )
