@@ -7,10 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from linkis_harness.core.jobstate import (
+    RETRY_LINE,
     TERMINAL,
     JobState,
     can_transition,
+    count_retries,
     first_illegal_step,
+    first_unexplained_step,
 )
 
 states = st.sampled_from(list(JobState))
@@ -150,3 +153,22 @@ def test_checker_agrees_with_pairwise_rule(observed: list[JobState]) -> None:
             f"poll {i - 1} said {observed[i - 1]}, poll {i} said {observed[i]}"
             in violation.detail
         )
+
+
+def test_a_logged_retry_explains_one_backward_step_and_no_more() -> None:
+    observed = ["Scheduled", "Running", "Scheduled", "Running", "Scheduled", "Running"]
+    assert first_unexplained_step(observed, 2) is None
+    found = first_unexplained_step(observed, 1)
+    assert found is not None
+    assert found.title == "job state went backwards"
+    assert first_unexplained_step(observed, 0) is not None
+
+
+def test_a_retry_never_explains_a_terminal_change() -> None:
+    assert first_unexplained_step(["Succeed", "Running"], 5) is not None
+
+
+def test_retries_are_counted_from_the_entrance_retry_line() -> None:
+    log = f"x INFO {RETRY_LINE}. Please wait it to schedule.\ny\nz {RETRY_LINE}."
+    assert count_retries(log) == 2
+    assert count_retries("Your job is Running now.") == 0
