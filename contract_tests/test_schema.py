@@ -217,6 +217,8 @@ def test_stateful_links_conform(
 ) -> None:
     knobs = _PROFILES[profile]
     user = settings.user or settings.token_user or ""
+    refused: list[str] = []
+    sent: list[str] = []
 
     class LinkisWorkflow(schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Case) -> dict[str, Any]:
@@ -224,7 +226,14 @@ def test_stateful_links_conform(
 
         def before_call(self, case: Case) -> None:
             _make_safe(case, safe_workload, user)
-            schema_guard.admit(case.method, case.formatted_path)
+            try:
+                schema_guard.admit(case.method, case.formatted_path)
+            except (JobBudgetExhausted, ReadOnlyRefused) as refusal:
+                # Not sent: the scenario is dropped, not failed (a failure would be shrunk,
+                # and every shrink step would be refused again: minutes of nothing).
+                refused.append(str(refusal))
+                hypothesis.reject()
+            sent.append(case.operation.label)
 
         def after_call(self, response: schemathesis.Response, case: Case) -> None:
             super().after_call(response, case)
@@ -245,3 +254,5 @@ def test_stateful_links_conform(
             derandomize=False,
         )
     )
+    if refused and not sent:
+        pytest.skip(f"no stateful call was sent: {refused[0]}")
