@@ -9,6 +9,7 @@ import pytest
 
 from linkis_harness import cli
 from linkis_harness.core.execid import ExecId
+from linkis_harness.resources import data_dir
 
 SEED_LEGACY = "030418IDEhivebdpdwc010004:10087IDE_johnnwang_21"
 SEED_V1 = "exec_id018014linkis-cg-entrancelocalhost:9104IDE_hadoop_spark_0"
@@ -117,3 +118,45 @@ def test_rules_needs_its_rule_file_when_a_target_is_given() -> None:
     assert out == ""
     assert "--proxy-rules FILE is required with --target" in err
     assert "Traceback" not in err
+
+
+def _long_options(command: str) -> set[str]:
+    cmd = cli.cli.commands[command]
+    return {opt for p in cmd.params for opt in p.opts if opt.startswith("--")}
+
+
+def test_commands_that_talk_to_a_target_accept_the_same_connection_options() -> None:
+    shared = {
+        "--target",
+        "--user",
+        "--password",
+        "--token-code",
+        "--token-user",
+        "--peer-user",
+        "--peer-password",
+        "--timeout",
+        "--insecure",
+        "--rate-limit",
+        "--max-jobs",
+        "--dry-run",
+        "--read-only",
+        "--linkis-version",
+    }
+    for command in ("check", "load", "rules"):
+        assert shared <= _long_options(command), command
+
+
+def test_rules_accepts_the_peer_account_check_needs() -> None:
+    rules = data_dir("fixtures") / "rules" / "proxy.properties"
+    argv = ["rules", "--proxy-rules", str(rules), "--lint-only", "--peer-user", "bob"]
+    code, out, err = _run(argv)
+    assert (code, err) == (0, ""), err
+    assert "0 error(s)" in out
+
+
+@pytest.mark.parametrize("command", ["check", "load", "rules"])
+def test_a_bad_linkis_version_is_refused_by_every_command(command: str) -> None:
+    code, out, err = _run([command, "--dry-run", "--linkis-version", "2.0"])
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: --linkis-version: Linkis 2.0 is unknown")

@@ -18,6 +18,7 @@ import pytest
 from linkis_harness.cli import run
 from linkis_harness.config import Settings
 from linkis_harness.errors import ConfigError
+from linkis_harness.load.plan import LoadOptions
 from linkis_harness.load.runner import run_load
 from linkis_harness.safety import SafetyPolicy
 from linkis_harness.simulator.launch import RunningSimulator, start_simulator
@@ -284,12 +285,9 @@ def test_job_budget_caps_submissions_and_cleanup_still_runs(workloads: Path) -> 
     out = io.StringIO()
     code = run_load(
         Settings(),
+        LoadOptions(users=3, spawn_rate=3, run_time="4s", workloads=workloads),
         out=out,
         err=io.StringIO(),
-        users=3,
-        spawn_rate=3,
-        run_time="4s",
-        workloads=workloads,
         policy=SafetyPolicy(max_jobs=2, rate_limit=100),
     )
     text = out.getvalue()
@@ -303,9 +301,9 @@ def test_dry_run_sends_nothing_and_read_only_refuses(workloads: Path) -> None:
     out = io.StringIO()
     code = run_load(
         Settings(),
+        LoadOptions(workloads=workloads),
         out=out,
         err=io.StringIO(),
-        workloads=workloads,
         policy=SafetyPolicy(dry_run=True),
     )
     text = out.getvalue()
@@ -317,7 +315,11 @@ def test_dry_run_sends_nothing_and_read_only_refuses(workloads: Path) -> None:
         ConfigError, match="--read-only: load submits jobs, nothing to run"
     ):
         run_load(
-            Settings(), out=out, err=io.StringIO(), policy=SafetyPolicy(read_only=True)
+            Settings(),
+            LoadOptions(),
+            out=out,
+            err=io.StringIO(),
+            policy=SafetyPolicy(read_only=True),
         )
 
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from linkis_harness.errors import ConfigError
-from linkis_harness.load.plan import make_plan, parse_duration, parse_rate
+from linkis_harness.load.plan import (
+    LoadOptions,
+    LoadPlan,
+    make_plan,
+    parse_duration,
+    parse_rate,
+)
 
 
 @pytest.mark.parametrize(
@@ -36,21 +45,25 @@ def test_bad_rates_name_the_option(text: str) -> None:
         parse_rate(text)
 
 
+def _plan(**options: Any) -> LoadPlan:
+    return make_plan(LoadOptions(**options))
+
+
 def test_plan_defaults_and_roles() -> None:
-    plan = make_plan(users=7, run_time="1m", slas=["p95(status)<1s"])
+    plan = _plan(users=7, run_time="1m", slas=("p95(status)<1s",))
     assert (plan.users, plan.run_time, plan.role, plan.workers) == (7, 60.0, "local", 0)
     assert plan.slas[0].threshold == 1000.0
     assert plan.client_model == "java"
     assert {w.name for w in plan.workloads} >= {"shell-quick"}
-    assert make_plan(workers=3).expect_workers == 3
-    worker = make_plan(worker=True, master_host="10.0.0.5", master_port=6000)
+    assert _plan(workers=3).expect_workers == 3
+    worker = _plan(worker=True, master_host="10.0.0.5", master_port=6000)
     assert (worker.role, worker.master_host, worker.master_port) == (
         "worker",
         "10.0.0.5",
         6000,
     )
-    assert make_plan(master=True, expect_workers=4).role == "master"
-    assert make_plan(submit_rate="2/s").submit_rate == 2.0
+    assert _plan(master=True, expect_workers=4).role == "master"
+    assert _plan(submit_rate="2/s").submit_rate == 2.0
 
 
 @pytest.mark.parametrize(
@@ -61,12 +74,12 @@ def test_plan_defaults_and_roles() -> None:
         ({"client_model": "go"}, "--client-model: expected java or cli"),
         ({"master": True, "worker": True}, "--master and --worker exclude each other"),
         ({"workers": 2, "master": True}, "do not combine it with --master/--worker"),
-        ({"slas": ["rps(submit)>2ms"]}, "rps is per second"),
-        ({"workloads": "/nonexistent/workloads"}, "--workloads"),
+        ({"slas": ("rps(submit)>2ms",)}, "rps is per second"),
+        ({"workloads": Path("/nonexistent/workloads")}, "--workloads"),
     ],
 )
 def test_bad_plans_name_the_option(options: dict[str, object], message: str) -> None:
     with pytest.raises(
         ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")
     ):
-        make_plan(**options)
+        _plan(**options)

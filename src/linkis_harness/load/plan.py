@@ -21,6 +21,7 @@ from linkis_harness.resources.workloads import load_workloads
 __all__ = [
     "CLIENT_MODELS",
     "SHAPES",
+    "LoadOptions",
     "LoadPlan",
     "make_plan",
     "parse_duration",
@@ -79,55 +80,74 @@ class LoadPlan:
     workloads: tuple[Workload, ...]
 
 
-def make_plan(**o: Any) -> LoadPlan:
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """The `load` options as given on the command line (the defaults are the CLI's)."""
+
+    users: int = 10
+    spawn_rate: float = 5.0
+    run_time: str = "30s"
+    workers: int = 0
+    slas: tuple[str, ...] = ()
+    sla_abort: bool = False
+    submit_rate: str | None = None
+    shape: str | None = None
+    kill_fraction: float = 0.0
+    client_model: str = "java"
+    master: bool = False
+    worker: bool = False
+    master_host: str | None = None
+    master_port: int = 5557
+    expect_workers: int | None = None
+    sim_speed: float = 1.0
+    workloads: Path | None = None
+
+
+def make_plan(o: LoadOptions) -> LoadPlan:
     """Validate the `load` options; `ConfigError` names the option and the bad value."""
-    kill = float(o.get("kill_fraction") or 0.0)
-    if not 0.0 <= kill <= 1.0:
-        raise ConfigError(f"--kill-fraction: expected 0..1, got {kill!r}")
-    shape, rate_text = o.get("shape"), o.get("submit_rate")
-    if shape and rate_text:
+    if not 0.0 <= o.kill_fraction <= 1.0:
+        raise ConfigError(f"--kill-fraction: expected 0..1, got {o.kill_fraction!r}")
+    if o.shape and o.submit_rate:
         raise ConfigError(
             "--shape and --submit-rate exclude each other: a shape varies users (closed "
             "model), --submit-rate fixes job arrivals (open model)"
         )
-    if shape is not None and shape not in SHAPES:
+    if o.shape is not None and o.shape not in SHAPES:
         raise ConfigError(
-            f"--shape: expected one of {', '.join(SHAPES)}, got {shape!r}"
+            f"--shape: expected one of {', '.join(SHAPES)}, got {o.shape!r}"
         )
-    model = o.get("client_model") or "java"
-    if model not in CLIENT_MODELS:
-        raise ConfigError(f"--client-model: expected java or cli, got {model!r}")
-    master, worker = bool(o.get("master")), bool(o.get("worker"))
-    if master and worker:
+    if o.client_model not in CLIENT_MODELS:
+        raise ConfigError(
+            f"--client-model: expected java or cli, got {o.client_model!r}"
+        )
+    if o.master and o.worker:
         raise ConfigError("--master and --worker exclude each other")
-    if worker and not o.get("master_host"):
+    if o.worker and not o.master_host:
         raise ConfigError(
             "--worker needs --master-host HOST (the machine running --master)"
         )
-    workers = int(o.get("workers") or 0)
-    if workers and (master or worker):
+    if o.workers and (o.master or o.worker):
         raise ConfigError(
             "--workers N starts local workers; do not combine it with --master/--worker"
         )
-    role = "master" if master else "worker" if worker else "local"
-    expect = int(o.get("expect_workers") or (workers or 1))
+    role = "master" if o.master else "worker" if o.worker else "local"
     return LoadPlan(
-        users=int(o.get("users") or 10),
-        spawn_rate=float(o.get("spawn_rate") or 5.0),
-        run_time=parse_duration(str(o.get("run_time") or "30s")),
-        workers=workers,
-        slas=parse_slas(o.get("slas") or ()),
-        sla_abort=bool(o.get("sla_abort")),
-        submit_rate=parse_rate(rate_text) if rate_text else 0.0,
-        shape=shape,
-        kill_fraction=kill,
-        client_model=model,
+        users=o.users,
+        spawn_rate=o.spawn_rate,
+        run_time=parse_duration(o.run_time),
+        workers=o.workers,
+        slas=parse_slas(o.slas),
+        sla_abort=o.sla_abort,
+        submit_rate=parse_rate(o.submit_rate) if o.submit_rate else 0.0,
+        shape=o.shape,
+        kill_fraction=o.kill_fraction,
+        client_model=o.client_model,
         role=role,
-        master_host=str(o.get("master_host") or "127.0.0.1"),
-        master_port=int(o.get("master_port") or 5557),
-        expect_workers=expect,
-        sim_speed=float(o.get("sim_speed") or 1.0),
-        workloads=tuple(load_workloads(_path(o.get("workloads")))),
+        master_host=o.master_host or "127.0.0.1",
+        master_port=o.master_port,
+        expect_workers=o.expect_workers or (o.workers or 1),
+        sim_speed=o.sim_speed,
+        workloads=tuple(load_workloads(o.workloads)),
     )
 
 
@@ -163,7 +183,3 @@ def _workload_mapping(w: Workload) -> dict[str, Any]:
         "profiles": list(w.profiles),
         "labels": dict(w.labels),
     }
-
-
-def _path(value: object) -> Path | None:
-    return None if value is None else Path(str(value))

@@ -14,14 +14,19 @@ import signal
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from linkis_harness.client import LinkisClient
 from linkis_harness.config import Settings
 from linkis_harness.errors import ConfigError, ExitCode
 from linkis_harness.load import procs, report
 from linkis_harness.load.cleanup import clean_up, print_cleanup
-from linkis_harness.load.plan import LoadPlan, make_plan, write_workload_file
+from linkis_harness.load.plan import (
+    LoadOptions,
+    LoadPlan,
+    make_plan,
+    write_workload_file,
+)
 from linkis_harness.reports import html as html_report
 from linkis_harness.safety import (
     RequestGuard,
@@ -36,18 +41,18 @@ SIM_USER = ("alice", "alice123")  # CONTRACTS.md: the embedded simulator's main 
 
 def run_load(
     settings: Settings,
+    options: LoadOptions,
     *,
     out: TextIO,
     err: TextIO,
     report_dir: Path | None = None,
     policy: SafetyPolicy | None = None,
-    **options: Any,
 ) -> int:
     """Run one load test and return the exit code (0 held, 1 breached/violations, 2 not run)."""
     policy = policy or SafetyPolicy()
     if policy.read_only:
         raise ConfigError("--read-only: load submits jobs, nothing to run")
-    plan = make_plan(**options)
+    plan = make_plan(options)
     if policy.dry_run:
         return _dry_run(settings, plan, out)
     with ExitStack() as stack:

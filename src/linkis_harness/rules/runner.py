@@ -135,7 +135,6 @@ def run_rules(
     show_secrets: bool = False,
     proxy_mode: ProxyMode = "login",
     policy: SafetyPolicy | None = None,
-    **_: object,
 ) -> int:
     """Lint the rule files, run the live matrix, print the table; return the exit code."""
     try:

@@ -1,0 +1,96 @@
+"""`linkis-harness check`: its options, handed to `check.runner.run_check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from linkis_harness.cli.options import (
+    Target,
+    junit_xml_option,
+    proxy_rules_option,
+    report_dir_option,
+    sim_speed_option,
+    streams,
+    target_options,
+    token_rules_option,
+    workloads_option,
+)
+
+__all__ = ["check"]
+
+PROFILES = ("smoke", "standard", "deep")
+
+
+@click.command()
+@target_options
+@proxy_rules_option("proxy.properties the gateway should enforce.")
+@token_rules_option()
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILES),
+    default="standard",
+    show_default=True,
+    help="How much to run.",
+)
+@junit_xml_option()
+@report_dir_option("Write JUnit, JSON results and the schemathesis cassette here.")
+@click.option(
+    "--seed", type=int, help="Hypothesis/schemathesis seed for a reproducible run."
+)
+@workloads_option("Directory of workload YAML files (default: the shipped ones).")
+@click.option(
+    "-m",
+    "--marker",
+    "markers",
+    help="Only run these check families (pytest -m expression), e.g. 'log or kill'.",
+)
+@click.option("--quiet", is_flag=True, help="Only the final table.")
+@click.option(
+    "--quirks",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Known-quirks YAML: accepted deviations reported as accepted (repeatable).",
+)
+@sim_speed_option("Embedded simulator only: divide job durations by this.")
+@click.pass_context
+def check(
+    ctx: click.Context,
+    /,
+    *,
+    target: Target,
+    proxy_rules: Path | None,
+    token_rules: Path | None,
+    profile: str,
+    junit_xml: Path | None,
+    report_dir: Path | None,
+    seed: int | None,
+    workloads: Path | None,
+    markers: str | None,
+    quiet: bool,
+    quirks: tuple[Path, ...],
+    sim_speed: float,
+) -> None:
+    """Run the contract suite against a Linkis deployment (default: the embedded simulator)."""
+    from linkis_harness.check.runner import run_check
+
+    io = streams(ctx)
+    ctx.obj["code"] = run_check(
+        target.settings,
+        policy=target.policy,
+        linkis_version=target.linkis_version,
+        proxy_rules=proxy_rules,
+        token_rules=token_rules,
+        profile=profile,
+        junit_xml=junit_xml,
+        report_dir=report_dir,
+        seed=seed,
+        workloads=workloads,
+        markers=markers,
+        quiet=quiet,
+        quirks=quirks,
+        sim_speed=sim_speed,
+        out=io.out,
+        err=io.err,
+    )

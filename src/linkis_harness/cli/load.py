@@ -1,0 +1,168 @@
+"""`linkis-harness load`: its options, handed to `load.runner.run_load` as one `LoadOptions`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from linkis_harness.cli.options import (
+    Target,
+    report_dir_option,
+    sim_speed_option,
+    streams,
+    target_options,
+    workloads_option,
+)
+from linkis_harness.load.plan import CLIENT_MODELS, SHAPES, LoadOptions
+
+__all__ = ["load"]
+
+_DEFAULT = LoadOptions()
+
+
+@click.command()
+@target_options
+@click.option(
+    "--users",
+    type=click.IntRange(min=1),
+    default=_DEFAULT.users,
+    show_default=True,
+    help="Concurrent lifecycle users (closed model).",
+)
+@click.option(
+    "--spawn-rate",
+    type=float,
+    default=_DEFAULT.spawn_rate,
+    show_default=True,
+    help="Users started per second.",
+)
+@click.option(
+    "--run-time",
+    default=_DEFAULT.run_time,
+    show_default=True,
+    help="How long to run, e.g. 30s, 5m.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=_DEFAULT.workers,
+    show_default=True,
+    help="Local Locust worker processes (0: one process).",
+)
+@click.option(
+    "--sla",
+    "slas",
+    multiple=True,
+    metavar="EXPR",
+    help="SLA such as 'p95(job_total)<30s' (repeatable).",
+)
+@report_dir_option("Write Locust HTML/CSV, JSON summary and a PNG chart here.")
+@click.option(
+    "--sla-abort",
+    is_flag=True,
+    help="Stop the run as soon as an SLA is breached (jobs are still cleaned up).",
+)
+@click.option(
+    "--submit-rate",
+    metavar="RATE",
+    help="Open model: job arrivals such as 5/s or 120/m; --users is then the pool size.",
+)
+@click.option(
+    "--shape",
+    type=click.Choice(SHAPES),
+    help="Vary users over the run time up to --users (closed model).",
+)
+@click.option(
+    "--kill-fraction",
+    type=click.FloatRange(0.0, 1.0),
+    default=_DEFAULT.kill_fraction,
+    show_default=True,
+    help="Fraction of jobs killed once seen Running.",
+)
+@click.option(
+    "--client-model",
+    type=click.Choice(CLIENT_MODELS),
+    default=_DEFAULT.client_model,
+    show_default=True,
+    help="java: poll status+progress every 500 ms; cli: every 2 s like linkis-cli.",
+)
+@workloads_option(
+    "Directory of workload YAML files for the mix (default: the shipped ones)."
+)
+@click.option(
+    "--master", is_flag=True, help="Run only the Locust master (workers elsewhere)."
+)
+@click.option(
+    "--worker", is_flag=True, help="Run only a Locust worker for --master-host."
+)
+@click.option("--master-host", metavar="HOST", help="Where the --master runs.")
+@click.option(
+    "--master-port",
+    type=click.IntRange(1, 65535),
+    default=_DEFAULT.master_port,
+    show_default=True,
+    help="The master's port (with --master / --worker).",
+)
+@click.option(
+    "--expect-workers",
+    type=click.IntRange(min=1),
+    help="Workers the --master waits for (default: --workers, or 1).",
+)
+@sim_speed_option("Embedded simulator only: divide every job duration by this.")
+@click.pass_context
+def load(
+    ctx: click.Context,
+    /,
+    *,
+    target: Target,
+    report_dir: Path | None,
+    users: int,
+    spawn_rate: float,
+    run_time: str,
+    workers: int,
+    slas: tuple[str, ...],
+    sla_abort: bool,
+    submit_rate: str | None,
+    shape: str | None,
+    kill_fraction: float,
+    client_model: str,
+    workloads: Path | None,
+    master: bool,
+    worker: bool,
+    master_host: str | None,
+    master_port: int,
+    expect_workers: int | None,
+    sim_speed: float,
+) -> None:
+    """Run the Locust lifecycle load test (default target: the embedded simulator)."""
+    from linkis_harness.load.runner import run_load
+
+    options = LoadOptions(
+        users=users,
+        spawn_rate=spawn_rate,
+        run_time=run_time,
+        workers=workers,
+        slas=slas,
+        sla_abort=sla_abort,
+        submit_rate=submit_rate,
+        shape=shape,
+        kill_fraction=kill_fraction,
+        client_model=client_model,
+        master=master,
+        worker=worker,
+        master_host=master_host,
+        master_port=master_port,
+        expect_workers=expect_workers,
+        sim_speed=sim_speed,
+        workloads=workloads,
+    )
+    io = streams(ctx)
+    ctx.obj["code"] = run_load(
+        target.settings,
+        options,
+        policy=target.policy,
+        report_dir=report_dir,
+        out=io.out,
+        err=io.err,
+    )

@@ -1,0 +1,99 @@
+"""`linkis-harness serve`: the embedded simulator's options, handed to `simulator.server`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from linkis_harness.cli.options import proxy_rules_option, streams, token_rules_option
+
+__all__ = ["serve"]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=9001,
+    show_default=True,
+    help="Port (0: any free port).",
+)
+@proxy_rules_option("proxy.properties for /user/proxy.")
+@token_rules_option("Token rules for Token-Code/Token-User.")
+@click.option(
+    "--fault", default=None, help="Serve one named defect ('list' shows them)."
+)
+@click.option(
+    "--speed",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Divide every job duration by this.",
+)
+@click.option(
+    "--users-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Login users, one 'user=password' a line (default: hadoop, alice, bob).",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file for job history (default: in memory; a file survives restarts).",
+)
+@click.option(
+    "--evict-after",
+    type=float,
+    default=600.0,
+    show_default=True,
+    help="Seconds a finished job stays in entrance memory (status/log/kill by execID).",
+)
+@click.option(
+    "--proxy-headers",
+    is_flag=True,
+    help="Also honour the documented Proxy-User + Validation-Code headers.",
+)
+@click.option(
+    "--linkis-version",
+    default="1.4",
+    show_default=True,
+    help="Linkis version to imitate: 1.4 (1.1.1+), 1.1/1.0 (bdp-user-ticket-id cookie, "
+    "substring token match) or 0.11 (legacy execIDs too).",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    /,
+    *,
+    host: str,
+    port: int,
+    proxy_rules: Path | None,
+    token_rules: Path | None,
+    fault: str | None,
+    speed: float,
+    users_file: Path | None,
+    db: Path | None,
+    evict_after: float,
+    proxy_headers: bool,
+    linkis_version: str,
+) -> None:
+    """Run the embedded Linkis simulator (a faithful twin with named fault modes)."""
+    from linkis_harness.simulator import server
+
+    io = streams(ctx)
+    ctx.obj["code"] = server.run_serve(
+        host=host,
+        port=port,
+        proxy_rules=proxy_rules,
+        token_rules=token_rules,
+        fault=fault,
+        speed=speed,
+        users_file=users_file,
+        db=db,
+        evict_after=evict_after,
+        proxy_headers=proxy_headers,
+        linkis_version=linkis_version,
+        out=io.out,
+        err=io.err,
+    )
