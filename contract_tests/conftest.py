@@ -64,6 +64,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("linkis", "Linkis contract suite")
     for name, (var, text) in _OPTIONS.items():
         group.addoption(f"--linkis-{name}", default=None, help=f"{text} [{var}]")
+    group.addoption(
+        "--linkis-strict",
+        action="store_true",
+        default=None,
+        help="Fail on Linkis' own accepted defects (ledger rows with uncaught: true).",
+    )
 
 
 def option(pytestconfig: pytest.Config, name: str) -> str | None:

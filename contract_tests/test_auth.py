@@ -4,7 +4,8 @@
 - an unknown or expired session ticket → the same 401/-1 (§13);
 - a wrong password is refused and sets no session; a valid login works and `userInfo` names
   the user;
-- `userInfo` without login answers status 1 (HTTP 400, `login failed! reason: ...`, §2.2/§13)
+- `userInfo` without login answers status 1 (HTTP 400, the NonLoginException's text; ledger
+  user.userInfo.not-logged-in)
   — real, accepted; what matters is that it never answers success;
 - tokens (when given, or when token rules are given): a Token-User the token does not allow, or
   an unknown token, is refused with 401/-1 (§2.3).
@@ -171,7 +172,8 @@ def test_valid_login_works(settings: Settings, guard: RequestGuard) -> None:
 
 def test_user_info_without_login_is_not_success(anon_client: LinkisClient) -> None:
     answer = anon_client.user_info()
-    # Real: status 1 / HTTP 400 "login failed! reason: NonLoginException ..." (§2.2, §13).
+    # Real: status 1 / HTTP 400 "errCode: 11002 ,desc: You are not logged in..." with method =
+    # the request URI (ledger: user.userInfo.not-logged-in).
     if answer.status not in (1, -1):
         raise violation(
             "auth",

@@ -39,7 +39,7 @@ from linkis_harness.safety import (
 )
 from linkis_harness.suite.protocol import pick_workload
 from linkis_harness.suite.schema_auth import LinkisAuth, SchemaSession, option
-from linkis_harness.suite.schema_oracles import checks_for
+from linkis_harness.suite.schema_oracles import ACCEPTED, checks_for
 from linkis_harness.suite.schema_record import SchemaRecord
 
 pytestmark = pytest.mark.schema
@@ -256,3 +256,23 @@ def test_stateful_links_conform(
     )
     if refused and not sent:
         pytest.skip(f"no stateful call was sent: {refused[0]}")
+
+
+def test_accepted_linkis_defects_are_shown() -> None:
+    """Linkis' own uncaught exceptions the crash oracle accepted above, each with its ledger row.
+
+    Reported as accepted (not passed) so a reader sees them; `check --strict` fails them in the
+    operations' own checks instead.
+    """
+    if not ACCEPTED:
+        return
+    seen: dict[str, dict[str, str]] = {}
+    for entry in ACCEPTED:
+        seen.setdefault(f"{entry['operation']} ({entry['row']})", entry)
+    shown = "; ".join(
+        f"{name}: {entry['reason']}" for name, entry in sorted(seen.items())[:20]
+    )
+    pytest.xfail(
+        f"accepted quirk (Linkis' own uncaught exceptions, docs/ledger): "
+        f"{len(ACCEPTED)} answer(s) on {len(seen)} operation(s): {shown}"
+    )

@@ -423,7 +423,9 @@ def test_documented_real_answers_are_allowed_in_their_context() -> None:
         {"errorMsg": {"errCode": 0}},
     )
     assert (
-        masked_crash(status_755, allow=DOCUMENTED_CRASHES["status-without-taskid"])
+        masked_crash(
+            status_755, allow=DOCUMENTED_CRASHES["status-without-taskid"].exceptions
+        )
         is None
     )
     assert masked_crash(status_755) is not None
@@ -431,11 +433,16 @@ def test_documented_real_answers_are_allowed_in_their_context() -> None:
         None, 1, CRASH_MARKER + "NullPointerException: ", {"errorMsg": {"errCode": 0}}
     )
     assert (
-        masked_crash(kill_1538, allow=DOCUMENTED_CRASHES["kill-without-taskid"]) is None
+        masked_crash(
+            kill_1538, allow=DOCUMENTED_CRASHES["kill-without-taskid"].exceptions
+        )
+        is None
     )
     # The allowance is per exception: an NPE in the status context is still a crash.
     assert (
-        masked_crash(kill_1538, allow=DOCUMENTED_CRASHES["status-without-taskid"])
+        masked_crash(
+            kill_1538, allow=DOCUMENTED_CRASHES["status-without-taskid"].exceptions
+        )
         is not None
     )
 
@@ -456,7 +463,10 @@ def test_allow_does_not_excuse_a_zero_code_without_a_named_cause() -> None:
 def test_malformed_exec_id_answers_are_allowed_in_their_context(message: str) -> None:
     envelope = Envelope("/api/rest_j/v1/entrance/x1/status", 1, message, {})
     assert masked_crash(envelope) is not None
-    assert masked_crash(envelope, allow=DOCUMENTED_CRASHES["malformed-execid"]) is None
+    assert (
+        masked_crash(envelope, allow=DOCUMENTED_CRASHES["malformed-execid"].exceptions)
+        is None
+    )
 
 
 @given(

@@ -471,7 +471,10 @@ def test_not_logged_in_is_401_with_the_request_uri(sim: RunningSimulator) -> Non
     )
     info = anon.get("/user/userInfo")
     assert info.status_code == 400
-    assert info.json()["message"].startswith("login failed! reason: NonLoginException")
+    assert info.json()["message"].startswith(
+        "errCode: 11002 ,desc: You are not logged in"
+    )
+    assert info.json()["method"] == "/api/rest_j/v1/user/userInfo"
     anon.http.cookies.set("linkis_user_session_ticket_id_v1", "bfs_stale")
     assert (
         anon.get("/jobhistory/list")
@@ -586,9 +589,11 @@ def test_proxy_switches_the_session_to_the_proxy_user(sim: RunningSimulator) -> 
         sim.url + API + "/user/proxy",
         params={"proxyUser": "Carol", "validationCode": "STAR-CODE"},
     )
-    assert (
-        star.json()["data"]["proxyUser"] == "carol"
-    )  # the session user is lower-cased
+    # the answer echoes proxyUser as sent; the session user is lower-cased
+    # (ledger: user.proxy.echoes-proxy-user)
+    assert star.json()["data"]["proxyUser"] == "Carol"
+    info = httpx.get(sim.url + API + "/user/userInfo", cookies=star.cookies).json()
+    assert info["data"]["userName"] == "carol"
 
 
 def test_proxy_headers_option(rule_files: tuple[Path, Path]) -> None:

@@ -63,6 +63,7 @@ class _Run:
     junit_xml: Path | None
     report_dir: Path | None
     policy: SafetyPolicy
+    strict: bool = False  # --strict: Linkis' own accepted defects fail
 
 
 def run_check(
@@ -81,6 +82,7 @@ def run_check(
     sim_speed: float | None = None,
     policy: SafetyPolicy | None = None,
     linkis_version: str | None = None,
+    strict: bool = False,
     out: TextIO,
     err: TextIO,
 ) -> int:
@@ -109,6 +111,7 @@ def run_check(
             embedded=embedded,
             policy=policy,
         )
+        run = replace(run, strict=strict)
         if policy.dry_run:
             _dry_run(run, out)
             return ExitCode.OK
@@ -378,6 +381,8 @@ def pytest_command(
             argv += [flag, str(path)]
     for path in run.quirks:
         argv += ["--linkis-quirks", str(path)]
+    if run.strict:
+        argv.append("--linkis-strict")
     if cassette is not None:
         argv += ["--linkis-cassette", str(cassette)]
     if junit is not None:

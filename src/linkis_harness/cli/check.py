@@ -54,6 +54,11 @@ PROFILES = ("smoke", "standard", "deep")
     help="Known-quirks YAML: accepted deviations reported as accepted (repeatable).",
 )
 @sim_speed_option("Embedded simulator only: divide job durations by this.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on Linkis' own accepted defects (uncaught exceptions the ledger documents).",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -71,6 +76,7 @@ def check(
     quiet: bool,
     quirks: tuple[Path, ...],
     sim_speed: float,
+    strict: bool,
 ) -> None:
     """Run the contract suite against a Linkis deployment (default: the embedded simulator)."""
     from linkis_harness.check.runner import run_check
@@ -88,6 +94,7 @@ def check(
         seed=seed,
         workloads=workloads,
         markers=markers,
+        strict=strict,
         quiet=quiet,
         quirks=quirks,
         sim_speed=sim_speed,

@@ -12,30 +12,60 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 from linkis_harness.core.envelope import Envelope, MessageStatus
 
-__all__ = ["CRASH_MARKER", "DOCUMENTED_CRASHES", "masked_crash"]
+__all__ = [
+    "CRASH_MARKER",
+    "DOCUMENTED_CRASHES",
+    "DocumentedCrash",
+    "masked_crash",
+    "root_cause",
+]
 
 CRASH_MARKER = "operation failed(操作失败)s！the reason(原因)："
 
+
+@dataclass(frozen=True, slots=True)
+class DocumentedCrash:
+    """Exceptions that are real Linkis' own answer in one context, and the ledger row saying so."""
+
+    exceptions: frozenset[str]
+    ledger: (
+        str  # the row id in docs/ledger (tests/core/test_ledger.py checks it exists)
+    )
+
+
 # Documented real answers that look like crashes, by context (the caller picks the key).
-DOCUMENTED_CRASHES: Mapping[str, frozenset[str]] = {
+DOCUMENTED_CRASHES: Mapping[str, DocumentedCrash] = {
     # /entrance/{id}/status of a job no longer in memory, no taskID: Long.parseLong(null) (#755)
-    "status-without-taskid": frozenset({"NumberFormatException"}),
+    "status-without-taskid": DocumentedCrash(
+        frozenset({"NumberFormatException"}),
+        "entrance.status.unknown-job-without-taskid",
+    ),
     # /entrance/{id}/kill of a job no longer in memory, no taskID (#1538)
-    "kill-without-taskid": frozenset({"NullPointerException"}),
+    "kill-without-taskid": DocumentedCrash(
+        frozenset({"NullPointerException"}), "entrance.kill.unknown-job-without-taskid"
+    ),
     # /entrance/{id}/killJobs without idList/taskIDList (§13)
-    "killjobs-missing-list": frozenset({"NullPointerException"}),
+    "killjobs-missing-list": DocumentedCrash(
+        frozenset({"NullPointerException"}), "entrance.killJobs.missing-list"
+    ),
     # /user/proxy without proxyUser or validationCode (§2.4)
-    "proxy-missing-param": frozenset({"NullPointerException"}),
+    "proxy-missing-param": DocumentedCrash(
+        frozenset({"NullPointerException"}), "user.proxy.missing-param"
+    ),
     # a per-job call with a malformed execID: the gateway's or entrance's parser throws (§6.4)
-    "malformed-execid": frozenset(
-        {
-            "IllegalArgumentException",
-            "NumberFormatException",
-            "StringIndexOutOfBoundsException",
-        }
+    "malformed-execid": DocumentedCrash(
+        frozenset(
+            {
+                "IllegalArgumentException",
+                "NumberFormatException",
+                "StringIndexOutOfBoundsException",
+            }
+        ),
+        "gateway.entrance.malformed-execid",
     ),
 }
 
@@ -64,7 +94,7 @@ _RUNTIME_EXCEPTIONS = frozenset(
 _CLASS = re.compile(r"\s*((?:[A-Za-z_$][\w$]*\.)*([A-Z][\w$]*))(?::|$)")
 
 
-def _root_cause(message: str) -> str | None:
+def root_cause(message: str) -> str | None:
     """Return the exception class an uncaught-exception message names, if it names one."""
     _, marker, tail = message.partition(CRASH_MARKER)
     match = _CLASS.match(tail if marker else message)
@@ -80,7 +110,7 @@ def masked_crash(envelope: Envelope, *, allow: Collection[str] = ()) -> str | No
     """Say why a `status 1` answer hides a server crash, or None when it does not.
 
     `allow`: exception class names (simple names) that are the documented real answer in the
-    caller's context, e.g. `DOCUMENTED_CRASHES["status-without-taskid"]`.
+    caller's context, e.g. `DOCUMENTED_CRASHES["status-without-taskid"].exceptions`.
     """
     if envelope.status != MessageStatus.ERROR:
         return None
@@ -88,7 +118,7 @@ def masked_crash(envelope: Envelope, *, allow: Collection[str] = ()) -> str | No
     code = error_msg.get("errCode") if isinstance(error_msg, Mapping) else None
     zero_code = type(code) is int and code == 0  # a JSON integer, not a boolean
     marker = CRASH_MARKER in envelope.message
-    cause = _root_cause(envelope.message)
+    cause = root_cause(envelope.message)
     if not (zero_code or marker or cause):
         return None
     if cause is not None and cause in allow:

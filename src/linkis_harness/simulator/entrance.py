@@ -25,7 +25,7 @@ from linkis_harness.simulator.javanum import java_long
 from linkis_harness.simulator.job import Job
 from linkis_harness.simulator.jobs import JobStore
 from linkis_harness.simulator.killjobs import FORCED, KILLED, kill_jobs
-from linkis_harness.simulator.responses import Responder
+from linkis_harness.simulator.responses import Responder, spring_error
 from linkis_harness.simulator.submit import Refusal, parse_task
 from linkis_harness.simulator.views import exec_id_of, task_id_of
 
@@ -111,7 +111,8 @@ class EntranceApi:
             )
         task_id = java_long(request.query_params.get("taskID"))
         if isinstance(task_id, str):
-            return self.answer.crash(None, task_id)  # issue #755
+            # ledger: entrance.status.unknown-job-without-taskid (issue #755)
+            return self.answer.crash(None, task_id)
         stored = self.store.history.get(task_id)
         state = (
             JobState.CANCELLED.value
@@ -161,6 +162,7 @@ class EntranceApi:
             self.faults.masked_crash
             and job.state(self.store.now()) == JobState.RUNNING.value
         ):
+            # a fault mode, not Linkis: the crash family must fail it
             return self.answer.crash(None, "NullPointerException: ")
         return self.answer.ok(method, self._progress_data(job, exec_id))
 
@@ -201,10 +203,13 @@ class EntranceApi:
             return self._kill_found(job, method, exec_id)
         raw = request.query_params.get("taskID")
         if raw is None:
-            return self.answer.crash(None, "NullPointerException: ")  # issue #1538
+            # ledger: entrance.kill.unknown-job-without-taskid (issue #1538)
+            return self.answer.crash(None, "NullPointerException: ")
         task_id = java_long(raw)
         if isinstance(task_id, str):
-            return self.answer.crash(None, task_id)
+            # ledger: entrance.kill.non-numeric-taskid
+            return spring_error(400, request.scope["path"])
+        # No owner check on this path: ledger: entrance.kill.unknown-job-force-kills-task
         self.force_kill(task_id)
         return self.answer.ok(method, {}, FORCED)
 
@@ -223,8 +228,16 @@ class EntranceApi:
     async def pause(self, request: Request) -> Response:
         exec_id, method, job = self._found(request)
         if job is None:
-            message = f"can not find the job of exexID :{exec_id} can not pause (不能找到execID: {exec_id}对应的job，不能进行pause)"
-            return self.answer.fail(method, message)
+            # getJob outside any try: ledger: entrance.pause.unknown-job
+            return self.answer.crash(
+                None, _scheduler_miss(request.scope[SCOPE_SHORT_ID])
+            )
         return self.answer.ok(
             method, {"execID": exec_id}, "success to pause job (成功pause了job)"
         )
+
+
+def _scheduler_miss(short_id: str) -> str:
+    """Say what `LoopArrayQueue.get(index)` throws for an index the entrance does not hold."""
+    _, _, index = short_id.rpartition("_")
+    return f"IllegalArgumentException: The index {index} must be less than -1"

@@ -57,16 +57,21 @@ class LogReader:
         method = f"/api/entrance/{exec_id}/log"
         query = request.query_params
         from_line, size = _java_int(query.get("fromLine")), _java_int(query.get("size"))
-        for value in (from_line, size):
-            if isinstance(value, str):
-                return self.answer.crash(None, value)
         job = self.store.lookup(request.scope[SCOPE_SHORT_ID]).job
-        if job is None:
+        if job is None:  # the parameters are parsed only for a job in memory
             return self.answer.fail(
                 method,
                 ENDED,
-                {"log": "", "execID": exec_id, "fromLine": from_line or 0},
+                {
+                    "log": "",
+                    "execID": exec_id,
+                    "fromLine": from_line if isinstance(from_line, int) else 0,
+                },
             )
+        for value in (from_line, size):
+            if isinstance(value, str):
+                # Integer.parseInt outside any try: ledger: entrance.log.non-numeric-paging
+                return self.answer.crash(None, value)
         distinct = query.get("distinctLevel") != "false"
         log, next_line = self._read(job, from_line, size, distinct=distinct)  # type: ignore[arg-type]
         return self.answer.ok(

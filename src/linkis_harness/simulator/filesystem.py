@@ -68,9 +68,11 @@ class FilesystemApi:
         return self.answer.error_code(80004, "The path:null is empty(路径:null 为空)!")
 
     def _no_file(self, path: str) -> Response:
-        return self.answer.error_code(
-            80019, f"The file does not exist(文件不存在): {path}"
-        )
+        """`canRead` of a missing path throws before any Linkis check: an uncaught IOException.
+
+        ledger: filesystem.openFile.missing-path, filesystem.openLog.missing-path
+        """
+        return self.answer.crash(None, f"IOException: {_not_exists(path)}")
 
     async def get_dir_file_trees(self, request: Request) -> Response:
         path = request.query_params.get("path")
@@ -153,6 +155,19 @@ class FilesystemApi:
         return self.answer.ok(
             "/api/filesystem/openLog", {"log": open_log_buckets(lines)}
         )
+
+
+def _not_exists(path: str) -> str:
+    """Return the IOException text of `canAccess` (HDFS) or `can` (local) for a missing `FsPath`."""
+    scheme, colon, rest = path.partition(":")
+    if not colon or "/" in scheme:
+        scheme, rest = "", path
+    if rest.startswith("//") and len(rest) > 2:  # FsPath drops the authority
+        slash = rest.find("/", 2)
+        rest = rest[slash:] if slash > 0 else ""
+    if scheme.lower() == "hdfs":
+        return f"directory or file not exists: {rest}"
+    return f"path {rest} not exists."
 
 
 def open_log_buckets(lines: list[str] | tuple[str, ...] | Any) -> list[str]:

@@ -48,6 +48,7 @@ def kill_jobs(api: KillingEntrance, body: dict[str, Any], request: Request) -> R
     method = f"/api/entrance/{request.path_params['id']}/killJobs"
     ids, task_ids = body.get("idList"), body.get("taskIDList")
     if ids is None or task_ids is None:
+        # idNode.size() on a missing key: ledger: entrance.killJobs.missing-list
         return api.answer.crash(None, "NullPointerException: ")
     if _json_size(ids) != _json_size(task_ids):
         message = "The length of the ID list does not match the length of the TASKID list(id列表的长度与taskId列表的长度不一致)"

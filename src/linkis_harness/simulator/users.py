@@ -53,7 +53,7 @@ class UserApi:
     def _not_logged_in(self) -> str:
         host, _, port = self.instance.rpartition(":")
         return (
-            "NonLoginException: errCode: 11002 ,desc: You are not logged in, please login first! "
+            "errCode: 11002 ,desc: You are not logged in, please login first(您尚未登录，请先登录!) "
             f",ip: {host} ,port: {port} ,serviceKind: linkis-mg-gateway"
         )
 
@@ -100,9 +100,9 @@ class UserApi:
     async def _user_info(self, request: Request) -> Response:
         user = self._current(request)
         if user is None:
-            return envelope_response(
-                None, 1, f"login failed! reason: {self._not_logged_in()}"
-            )
+            # SecurityFilter's catch: a LinkisException's own text, method = the request URI
+            # (ledger: user.userInfo.not-logged-in)
+            return envelope_response(request.scope["path"], 1, self._not_logged_in())
         return envelope_response(
             None, 0, "get user information succeed!", {"userName": user}
         )
@@ -129,13 +129,16 @@ class UserApi:
         proxy_user = request.query_params.get("proxyUser")
         code = request.query_params.get("validationCode")
         if proxy_user is None or code is None:
+            # ledger: user.proxy.missing-param (method = the request URI)
             return envelope_response(
-                None, 1, "login failed! reason: NullPointerException: "
+                request.scope["path"], 1, "login failed! reason: NullPointerException: "
             )
         if not self.auth.proxy_allows(code, proxy_user):
             return envelope_response(None, 1, "Validation failed")
         name = proxy_user.lower()
-        response = envelope_response(None, 0, "代理成功", {"proxyUser": name})
+        # the session is the lower-cased user; the answer echoes proxyUser as sent
+        # (ledger: user.proxy.echoes-proxy-user)
+        response = envelope_response(None, 0, "代理成功", {"proxyUser": proxy_user})
         response.set_cookie(
             self.auth.cookie, self.auth.open_session(name), path="/", httponly=True
         )

@@ -9,6 +9,7 @@ unparseable execIDs are HTTP 200/status 1; Spring's own error body for requests 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -22,9 +23,18 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from linkis_harness.config import API_PREFIX
-from linkis_harness.core.crash import DOCUMENTED_CRASHES, masked_crash
+from linkis_harness.core.crash import (
+    DOCUMENTED_CRASHES,
+    DocumentedCrash,
+    masked_crash,
+    root_cause,
+)
 from linkis_harness.core.envelope import Envelope, check_envelope, is_framework_error
+from linkis_harness.core.ledger import LedgerError, Uncaught, line_of
+from linkis_harness.core.versions import DEFAULT_VERSION
 from linkis_harness.errors import MalformedEnvelope
+from linkis_harness.resources.ledger import shipped_ledger
+from linkis_harness.suite.schema_auth import option
 
 
 def _api_path(response: schemathesis.Response) -> str:
@@ -93,36 +103,77 @@ def linkis_envelope(
 KNOWN_IDS: set[str] = set()
 
 
-def _documented(path: str, case: Case) -> frozenset[str]:
+def _documented(path: str, query: dict[str, Any]) -> list[DocumentedCrash]:
+    """The documented crashes that apply to a request (core.crash.DOCUMENTED_CRASHES)."""
     rest = path.removeprefix(API_PREFIX)
-    query = case.query or {}
-    if _per_job(path):
-        exec_id = rest.split("/")[2]
-        if exec_id not in KNOWN_IDS:
-            # A generated id that was routed: non-numeric or out-of-ring index (§6.4).
-            return DOCUMENTED_CRASHES["malformed-execid"] | _documented_operation(
-                rest, query
-            )
-    return _documented_operation(rest, query)
-
-
-def _documented_operation(rest: str, query: dict[str, Any]) -> frozenset[str]:
+    found = []
+    if _per_job(path) and rest.split("/")[2] not in KNOWN_IDS:
+        # A generated id that was routed: non-numeric or out-of-ring index (§6.4).
+        found.append(DOCUMENTED_CRASHES["malformed-execid"])
     if rest.endswith("/status") and "taskID" not in query:
-        return DOCUMENTED_CRASHES["status-without-taskid"]
+        found.append(DOCUMENTED_CRASHES["status-without-taskid"])
     if rest.endswith("/kill") and "taskID" not in query:
-        return DOCUMENTED_CRASHES["kill-without-taskid"]
+        found.append(DOCUMENTED_CRASHES["kill-without-taskid"])
     if rest.endswith("/killJobs"):
-        return DOCUMENTED_CRASHES["killjobs-missing-list"]
+        found.append(DOCUMENTED_CRASHES["killjobs-missing-list"])
     if rest.startswith("/user/proxy"):
-        return DOCUMENTED_CRASHES["proxy-missing-param"]
-    return frozenset()
+        found.append(DOCUMENTED_CRASHES["proxy-missing-param"])
+    return found
+
+
+def release_line() -> str | None:
+    """The ledger's release line of the target (`check` sets LINKIS_VERSION); None for 0.x."""
+    try:
+        return line_of(os.environ.get("LINKIS_VERSION") or str(DEFAULT_VERSION))
+    except LedgerError:
+        return None
+
+
+def strict() -> bool:
+    """`check --strict`: Linkis' own accepted defects fail instead."""
+    value = option("--linkis-strict", "LINKIS_STRICT")
+    return value is not None and value.lower() in ("1", "true", "yes")
+
+
+# Linkis' own uncaught exceptions the crash oracle accepted this run (shown by the schema family).
+ACCEPTED: list[dict[str, str]] = []
+
+
+def accepted_crash(
+    method: str, path: str, case: Case | None, envelope: Envelope
+) -> Uncaught | None:
+    """The ledger row saying real Linkis throws for this request, or None (a crash of the target).
+
+    A row that throws on something nonexistent never covers the run's own jobs: a masked crash
+    on a valid request about an existing job of one's own still fails.
+    """
+    ledger = shipped_ledger()
+    line = release_line()
+    rest = path.removeprefix(API_PREFIX)
+    own_job = _per_job(path) and rest.split("/")[2] in KNOWN_IDS
+    if line is not None and not own_job:
+        found = ledger.uncaught(method, rest, envelope.message, line=line)
+        if found is not None:
+            return found
+    cause = root_cause(envelope.message)
+    query = (case.query if case is not None else None) or {}
+    for documented in _documented(path, query):
+        if cause in documented.exceptions and documented.ledger in ledger:
+            row = ledger[documented.ledger]
+            answer = row.answer_for(line or "") or row.answers[-1]
+            return Uncaught(row, answer, line or "")
+    return None
 
 
 @schemathesis.check
 def linkis_masked_crash(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case
 ) -> bool | None:
-    """A valid request answered with status 1 that hides an uncaught exception is a server error."""
+    """A valid request answered with status 1 that hides an uncaught exception is a server error.
+
+    Linkis' own uncaught exceptions on requests naming something nonexistent (a ledger row with
+    `uncaught: true`) are accepted with the row's reason and source; `--strict` fails them.
+    """
     if is_negative(case):
         return None  # invalid input may fail any way short of a 5xx
     path = _api_path(response)
@@ -135,9 +186,23 @@ def linkis_masked_crash(
         envelope = Envelope.from_json(body, http_status=response.status_code)
     except (MalformedEnvelope, ValueError):
         return None
-    reason = masked_crash(envelope, allow=_documented(path, case))
-    if reason is not None:
+    reason = masked_crash(envelope)
+    if reason is None:
+        return None
+    accepted = accepted_crash(response.request.method or "GET", path, case, envelope)
+    if accepted is None:
         raise AssertionError(f"[crash] a valid request crashed the server: {reason}")
+    if strict():
+        raise AssertionError(
+            f"[crash] a Linkis defect (accepted without --strict): {accepted.reason}: {reason}"
+        )
+    ACCEPTED.append(
+        {
+            "operation": f"{response.request.method} {path.removeprefix(API_PREFIX)}",
+            "row": accepted.row.id,
+            "reason": accepted.reason,
+        }
+    )
     return None
 
 
