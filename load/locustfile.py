@@ -131,6 +131,10 @@ def _control(environment: Any, options: RunOptions, journal: Journal) -> None:
         journal.users.append((round(now, 1), runner.user_count))
         if options.run_time and now - journal.started >= options.run_time:
             break
+        if (
+            journal.stop_requested()
+        ):  # the capacity search ends a step once it is steady
+            break
         if slas and now >= next_check:
             next_check = now + 5
             breached = _breached(slas, journal, now - journal.started)
@@ -162,6 +166,11 @@ def _finish(environment: Any, journal: Journal) -> None:
         # Wait for the workers' last reports: the samples of the kills their users made at stop.
         gevent.sleep(WORKER_REPORT_INTERVAL + 1.0)
     runner.quit()
+    web_ui = getattr(environment, "web_ui", None)
+    if (
+        web_ui is not None
+    ):  # --web: the run is over, so is its UI (Locust then shuts down)
+        web_ui.stop()
 
 
 def _setup() -> tuple[WorkloadMix, Credentials, RequestGuard]:
@@ -201,12 +210,22 @@ class LifecycleUser(FastHttpUser):
             kill_fraction=self.options.kill_fraction,
             rng=random.Random(),
             sleep=gevent.sleep,
+            on_running=self._running,
         )
         self.job: Job | None = None
         self.logged_in = credentials.password is None
         if credentials.password is not None:
             self.http.relogin = self._login
         self.exhausted = False
+
+    def _running(self, job: Job) -> None:
+        """Ledger: the job left the queue (the backlog is submitted minus running or ended)."""
+        self.journal.job_event(
+            self.environment.runner,
+            event="running",
+            exec_id=job.exec_id,
+            task_id=job.task_id,
+        )
 
     def _login(self) -> bool:
         body = {

@@ -110,6 +110,59 @@ _DEFAULT = LoadOptions()
     help="Workers the --master waits for (default: --workers, or 1).",
 )
 @sim_speed_option("Embedded simulator only: divide every job duration by this.")
+@click.option(
+    "--sim-max-running",
+    type=click.IntRange(min=0),
+    default=_DEFAULT.sim_max_running,
+    show_default=True,
+    metavar="J",
+    help="Embedded simulator only: engine slots per group (serve --max-running; 0: unlimited).",
+)
+@click.option(
+    "--find-capacity",
+    is_flag=True,
+    help="Search the highest arrival rate (jobs/min) that holds every --sla: step up x2 "
+    "until a breach, then bisect. --submit-rate is the starting rate (default 6/m).",
+)
+@click.option(
+    "--resolution",
+    metavar="SHARE",
+    default=_DEFAULT.resolution,
+    show_default=True,
+    help="--find-capacity: bisect until the held and breached rates are this close.",
+)
+@click.option(
+    "--max-rate",
+    metavar="RATE",
+    help="--find-capacity: never offer more than this (e.g. 600/m; default 6000/m).",
+)
+@click.option(
+    "--max-time",
+    metavar="DURATION",
+    default=_DEFAULT.max_time,
+    show_default=True,
+    help="--find-capacity: stop the search after this long with the best answer so far.",
+)
+@click.option(
+    "--step-time",
+    metavar="DURATION",
+    default=_DEFAULT.step_time,
+    show_default=True,
+    help="--find-capacity: the longest one step runs (it ends earlier once steady).",
+)
+@click.option(
+    "--web",
+    is_flag=True,
+    help="Serve Locust's web UI (charts, statistics, stop button) on 127.0.0.1 during the "
+    "run; the run starts at once; reports and exit code as headless.",
+)
+@click.option(
+    "--web-port",
+    type=click.IntRange(1, 65535),
+    default=_DEFAULT.web_port,
+    show_default=True,
+    help="Port of the --web UI.",
+)
 @click.pass_context
 def load(
     ctx: click.Context,
@@ -134,6 +187,14 @@ def load(
     master_port: int,
     expect_workers: int | None,
     sim_speed: float,
+    sim_max_running: int,
+    find_capacity: bool,
+    resolution: str,
+    max_rate: str | None,
+    max_time: str,
+    step_time: str,
+    web: bool,
+    web_port: int,
 ) -> None:
     """Run the Locust lifecycle load test (default target: the embedded simulator)."""
     from linkis_harness.load.runner import run_load
@@ -156,6 +217,14 @@ def load(
         expect_workers=expect_workers,
         sim_speed=sim_speed,
         workloads=workloads,
+        sim_max_running=sim_max_running,
+        find_capacity=find_capacity,
+        resolution=resolution,
+        max_rate=max_rate,
+        max_time=max_time,
+        step_time=step_time,
+        web=web,
+        web_port=web_port,
     )
     io = streams(ctx)
     ctx.obj["code"] = run_load(

@@ -61,6 +61,15 @@ __all__ = ["serve"]
     help="Linkis version to imitate: 1.4 (1.1.1+), 1.1/1.0 (bdp-user-ticket-id cookie, "
     "substring token match) or 0.11 (legacy execIDs too).",
 )
+@click.option(
+    "--max-running",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="J",
+    help="Engine slots: at most J jobs of one group (creator, user, engine) hold a slot at "
+    "once; the rest wait Inited in the group's queue, as in Linkis (0: unlimited).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -77,6 +86,7 @@ def serve(
     evict_after: float,
     proxy_headers: bool,
     linkis_version: str,
+    max_running: int,
 ) -> None:
     """Run the embedded Linkis simulator (a faithful twin with named fault modes)."""
     from linkis_harness.simulator import server
@@ -93,6 +103,7 @@ def serve(
         db=db,
         evict_after=evict_after,
         proxy_headers=proxy_headers,
+        max_running=max_running,
         linkis_version=linkis_version,
         out=io.out,
         err=io.err,

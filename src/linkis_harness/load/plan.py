@@ -78,6 +78,9 @@ class LoadPlan:
     expect_workers: int
     sim_speed: float
     workloads: tuple[Workload, ...]
+    sim_max_running: int = 0
+    web: bool = False
+    web_port: int = 8089
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,14 @@ class LoadOptions:
     expect_workers: int | None = None
     sim_speed: float = 1.0
     workloads: Path | None = None
+    sim_max_running: int = 0
+    web: bool = False
+    web_port: int = 8089
+    find_capacity: bool = False
+    resolution: str = "10%"
+    max_rate: str | None = None
+    max_time: str = "1h"
+    step_time: str = "2m"
 
 
 def make_plan(o: LoadOptions) -> LoadPlan:
@@ -131,6 +142,13 @@ def make_plan(o: LoadOptions) -> LoadPlan:
             "--workers N starts local workers; do not combine it with --master/--worker"
         )
     role = "master" if o.master else "worker" if o.worker else "local"
+    if o.web and o.worker:
+        raise ConfigError("--web serves the master's UI; a --worker has none")
+    if o.web and o.find_capacity:
+        raise ConfigError(
+            "--web and --find-capacity exclude each other: the search runs one Locust "
+            "run per step"
+        )
     return LoadPlan(
         users=o.users,
         spawn_rate=o.spawn_rate,
@@ -148,6 +166,9 @@ def make_plan(o: LoadOptions) -> LoadPlan:
         expect_workers=o.expect_workers or (o.workers or 1),
         sim_speed=o.sim_speed,
         workloads=tuple(load_workloads(o.workloads)),
+        sim_max_running=o.sim_max_running,
+        web=o.web,
+        web_port=o.web_port,
     )
 
 

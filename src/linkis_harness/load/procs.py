@@ -60,7 +60,7 @@ def locust_argv(plan: LoadPlan, target: str, work: Path, *, reports: bool) -> li
         "locust",
         "-f",
         str(data_dir("load") / "locustfile.py"),
-        "--headless",
+        *_ui(plan),
         "--host",
         target,
         "--users",
@@ -92,6 +92,13 @@ def locust_argv(plan: LoadPlan, target: str, work: Path, *, reports: bool) -> li
             "--csv-full-history",
         ]
     return argv
+
+
+def _ui(plan: LoadPlan) -> list[str]:
+    """Headless by default; `--web`: Locust's UI on loopback, the run started at once."""
+    if not plan.web or plan.role == "worker":
+        return ["--headless"]
+    return ["--autostart", "--web-host", "127.0.0.1", "--web-port", str(plan.web_port)]
 
 
 def _free_port(host: str) -> int:
@@ -179,7 +186,7 @@ def start(
     logs = work / "logs"
     raw = work / "raw"
     # A reused --report-dir must not mix two runs' jobs.
-    for stale in (raw / "ledger.jsonl", raw / "samples.json"):
+    for stale in (raw / "ledger.jsonl", raw / "samples.json", raw / "stop"):
         stale.unlink(missing_ok=True)
     if plan.role == "local" and not plan.workers:
         fleet.start(

@@ -19,7 +19,7 @@ from typing import TextIO
 from linkis_harness.client import LinkisClient
 from linkis_harness.config import Settings
 from linkis_harness.errors import ConfigError, ExitCode
-from linkis_harness.load import procs, report
+from linkis_harness.load import capacity, procs, report
 from linkis_harness.load.cleanup import clean_up, print_cleanup
 from linkis_harness.load.plan import (
     LoadOptions,
@@ -53,6 +53,7 @@ def run_load(
     if policy.read_only:
         raise ConfigError("--read-only: load submits jobs, nothing to run")
     plan = make_plan(options)
+    cap = capacity.capacity_plan(plan, options) if options.find_capacity else None
     if policy.dry_run:
         return _dry_run(settings, plan, out)
     with ExitStack() as stack:
@@ -61,12 +62,26 @@ def run_load(
         )
         work.mkdir(parents=True, exist_ok=True)
         if plan.role == "worker":
-            return _run_worker(settings, plan, work, policy, out, err)
+            return _run_worker(
+                settings, plan, work, policy, out, err, rejoin=cap is not None
+            )
         settings = _with_target(settings, plan, stack, out)
         client = stack.enter_context(
             LinkisClient(settings, guard=RequestGuard(_cleanup_policy(policy)))
         )
         client.authenticate()  # preflight: unreachable / refused exits 2 before Locust starts
+        if cap is not None:
+            return capacity.run_search(
+                settings,
+                plan,
+                cap,
+                work,
+                policy,
+                client,
+                out,
+                err,
+                reports=report_dir is not None,
+            )
         return _run_master(
             settings,
             plan,
@@ -96,8 +111,10 @@ def _with_target(
         return settings
     from linkis_harness.simulator.launch import start_simulator
 
-    sim = stack.enter_context(start_simulator(speed=plan.sim_speed))
-    out.write(f"embedded simulator at {sim.url} (speed x{plan.sim_speed:g})\n")
+    extra = ["--max-running", str(plan.sim_max_running)] if plan.sim_max_running else []
+    sim = stack.enter_context(start_simulator(speed=plan.sim_speed, extra_args=extra))
+    slots = f", {plan.sim_max_running} engine slots" if plan.sim_max_running else ""
+    out.write(f"embedded simulator at {sim.url} (speed x{plan.sim_speed:g}{slots})\n")
     settings = settings.with_target(sim.url)
     if not (settings.uses_token or settings.user):
         from dataclasses import replace
@@ -149,8 +166,14 @@ def _run_worker(
     policy: SafetyPolicy,
     out: TextIO,
     err: TextIO,
+    *,
+    rejoin: bool = False,
 ) -> int:
-    """`--worker`: one Locust worker for a master on another machine (no cleanup here)."""
+    """`--worker`: one Locust worker for a master on another machine (no cleanup here).
+
+    With `--find-capacity` the master runs one Locust run per step: the worker rejoins it after
+    each step, and ends when no master answers (Locust gives up after about 5 minutes).
+    """
     if not (settings.uses_token or settings.user):
         raise ConfigError(
             "--worker needs --user/--password or --token-code/--token-user"
@@ -165,6 +188,30 @@ def _run_worker(
         "--master-port",
         str(plan.master_port),
     ]
+    served = 0
+    while True:
+        code, tail = _one_worker(settings, plan, work, policy, argv, out, err)
+        if code is None:
+            return ExitCode.NOT_RUN
+        if code in (0, 1) and rejoin:
+            served += 1
+            continue
+        if code not in (0, 1) and not served:
+            err.write(f"load: the worker failed (exit code {code})\n{tail}\n")
+            return ExitCode.NOT_RUN
+        return ExitCode.OK
+
+
+def _one_worker(
+    settings: Settings,
+    plan: LoadPlan,
+    work: Path,
+    policy: SafetyPolicy,
+    argv: list[str],
+    out: TextIO,
+    err: TextIO,
+) -> tuple[int | None, str]:
+    """Run one Locust worker to its end: (exit code, log tail); None when interrupted."""
     with procs.fleet() as fleet:
         proc = fleet.start(
             "worker",
@@ -181,11 +228,8 @@ def _run_worker(
             proc.popen.send_signal(signal.SIGTERM)
             proc.popen.wait(timeout=60)
             err.write("load: worker interrupted\n")
-            return ExitCode.NOT_RUN
-    if code not in (0, 1):
-        err.write(f"load: the worker failed (exit code {code})\n{proc.tail()}\n")
-        return ExitCode.NOT_RUN
-    return ExitCode.OK
+            return None, ""
+    return code, proc.tail()
 
 
 def _run_master(

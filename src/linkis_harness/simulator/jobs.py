@@ -11,6 +11,7 @@ from linkis_harness.core.jobstate import JobState
 from linkis_harness.simulator.clock import Clock
 from linkis_harness.simulator.history import History
 from linkis_harness.simulator.job import Job, plan_timeline
+from linkis_harness.simulator.slots import Slots
 
 __all__ = ["JobStore", "Lookup"]
 
@@ -35,6 +36,7 @@ class JobStore:
         speed: float = 1.0,
         evict_after: float = 600.0,
         legacy: bool = False,
+        max_running: int = 0,
     ) -> None:
         self.history = history
         self.clock = clock
@@ -45,6 +47,7 @@ class JobStore:
         self._memory: dict[str, Job] = {}
         self._groups: dict[str, int] = {}
         self._expiry: list[tuple[float, str]] = []
+        self.slots = Slots(max_running)  # engine slots per group (0: unlimited)
 
     def now(self) -> float:
         return self.clock.now()
@@ -74,6 +77,7 @@ class JobStore:
             legacy=self.legacy,
             **record,
         )
+        self.slots.place(group, job, now)
         job.task_id = self.history.insert(job)
         return job
 
@@ -92,11 +96,19 @@ class JobStore:
         )
         job.error = (code, desc)
         self.history.update(job)
+        self._release(job)
 
     def kill(self, job: Job) -> None:
         job.kill(self.now())
         self.history.update(job)
         heapq.heappush(self._expiry, (job.finished_at + self.evict_after, job.short_id))
+        self._release(job)
+
+    def _release(self, job: Job) -> None:
+        """Free the engine slot of a plan cut short: the group's waiting jobs move up."""
+        group = job.short_id.rsplit("_", 1)[0]
+        for moved in self.slots.release(group, self.now()):
+            self.history.update(moved)
 
     def lookup(self, short_id: str) -> Lookup:
         job = self._memory.get(short_id)

@@ -93,6 +93,7 @@ def run_serve(
     evict_after: float = 600.0,
     proxy_headers: bool = False,
     linkis_version: str = "1.4",
+    max_running: int = 0,
 ) -> int:
     """Serve until interrupted; `--fault list` prints the fault modes instead. Returns the exit code."""
     if fault == "list":
@@ -101,6 +102,10 @@ def run_serve(
     faults = parse_faults(fault)
     if not speed > 0:
         raise ConfigError(f"--speed {speed}: expected a number > 0, e.g. 20 for tests.")
+    if max_running < 0:
+        raise ConfigError(
+            f"--max-running {max_running}: expected 0 (unlimited) or more."
+        )
     if not evict_after >= 0:
         raise ConfigError(f"--evict-after {evict_after}: expected seconds >= 0.")
     users = dict(DEFAULT_USERS)
@@ -126,6 +131,7 @@ def run_serve(
         instance=instance,
         speed=speed,
         evict_after=evict_after,
+        max_running=max_running,
     )
     app = create_app(
         store, clock, auth=auth, faults=faults, proxy_headers=proxy_headers

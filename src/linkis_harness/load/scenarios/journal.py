@@ -22,6 +22,7 @@ from typing import Any
 from linkis_harness.errors import ContractViolation
 
 LEDGER_MESSAGE = "linkis_job"
+STOP_FILE = "stop"  # created in the output directory to end the run gracefully
 
 
 class Entry:
@@ -68,6 +69,10 @@ class Journal:
         if out_dir is not None and role != "worker":
             out_dir.mkdir(parents=True, exist_ok=True)
             self._ledger = (out_dir / "ledger.jsonl").open("a", encoding="utf-8")
+
+    def stop_requested(self) -> bool:
+        """True once the runner asked for a graceful end (the `stop` file exists)."""
+        return self.out_dir is not None and (self.out_dir / STOP_FILE).exists()
 
     # -- recording (every process) ----------------------------------------------------------
     def on_request(

@@ -51,6 +51,7 @@ class Lifecycle:
         kill_fraction: float,
         rng: random.Random,
         sleep: Callable[[float], None],
+        on_running: Callable[[Job], None] | None = None,
     ) -> None:
         self.http = http
         self.user = user
@@ -58,6 +59,7 @@ class Lifecycle:
         self.kill_fraction = kill_fraction
         self.rng = rng
         self.sleep = sleep
+        self.on_running = on_running  # the journal's backlog view: a job left the queue
 
     def submit(self, workload: Workload) -> Job | None:
         started = time.time()
@@ -121,6 +123,8 @@ class Lifecycle:
             self.http.metric(
                 f"job_running {job.workload.name}", (now - job.submitted) * 1000
             )
+            if self.on_running is not None:
+                self.on_running(job)
         if job.finished:
             return True
         # The Java client reads progress each tick; linkis-cli does not.
