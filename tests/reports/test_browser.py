@@ -15,6 +15,7 @@ import pytest
 from linkis_harness.load import report as load_report
 from linkis_harness.load.cleanup import Ledger
 from linkis_harness.reports import html as html_report
+from linkis_harness.reports.jobs import anchor
 from tests.support.reports import EXEC_A, TICKET, TOKEN, check_results, load_result
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -80,9 +81,9 @@ def test_check_report_renders_in_chromium(tmp_path: Path) -> None:
     assert '<table id="family-table">' in dom
     assert "a line was lost between pages" in dom
     # the failure's curl reproducer, its execID a link to the job's anchor
-    anchor = html_report._anchor(EXEC_A)
-    assert f'/entrance/<a href="#{anchor}">{EXEC_A}</a>/log' in dom
-    assert f'id="{anchor}"' in dom
+    job = anchor(EXEC_A)
+    assert f'/entrance/<a href="#{job}">{EXEC_A}</a>/log' in dom
+    assert f'id="{job}"' in dom
     assert "curl -sS -X GET" in dom
     assert "<script>alert" not in dom  # the hostile message stayed text
     assert TICKET not in dom
@@ -103,5 +104,8 @@ def test_load_report_renders_in_chromium(tmp_path: Path) -> None:
     assert shot.stat().st_size > 30_000
     assert '<table id="sla-table">' in dom
     assert "BREACHED" in dom
-    assert dom.count("<polyline") >= 3  # job_running/job_total p50+p95, users
+    # the matplotlib chart, inline: its titles and legend are text in the page
+    assert dom.count("<svg") == 1
     assert "Lifecycle percentiles per window" in dom
+    assert ">job_total p95</text>" in dom
+    assert ">Users over time</text>" in dom

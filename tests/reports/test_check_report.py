@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from linkis_harness.cli import run
-from linkis_harness.reports.html import _anchor
+from linkis_harness.reports.jobs import anchor
 from linkis_harness.simulator.launch import start_simulator
 
 pytestmark = pytest.mark.slow
@@ -62,7 +62,7 @@ def test_html_report_links_a_failing_job_to_its_requests(tmp_path: Path) -> None
     assert failing
     exec_id = failing[0]
     assert exec_id in named  # the failing job's own requests were recorded
-    card = page.split(f'id="{_anchor(exec_id)}"', 1)[1].split('<div class="card', 1)[0]
+    card = page.split(f'id="{anchor(exec_id)}"', 1)[1].split('<div class="card', 1)[0]
     assert '<a href="#failure-' in card
     assert "/entrance/submit" in card  # the submit whose answer named it
     assert "/status" in card

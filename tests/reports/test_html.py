@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
-from collections import Counter
+import struct
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from linkis_harness.core.sla import parse_slas
 from linkis_harness.errors import HarnessError
 from linkis_harness.load import report as load_report
-from linkis_harness.load.cleanup import Cleanup, Ledger
+from linkis_harness.load.cleanup import Ledger
 from linkis_harness.reports import html as html_report
-from tests.support.reports import EXEC_A, EXEC_B, TICKET, TOKEN, check_results, load_result
+from linkis_harness.reports.charts import lifecycle_chart
+from linkis_harness.reports.jobs import anchor
+from tests.support.reports import (
+    EXEC_A,
+    EXEC_B,
+    TICKET,
+    TOKEN,
+    check_results,
+    load_result,
+)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
 
 def test_check_report_shows_families_failures_quirks_and_skips(tmp_path: Path) -> None:
     (tmp_path / "results.json").write_text(
@@ -125,18 +134,18 @@ def test_every_exec_id_gets_one_anchor_listing_its_requests(tmp_path: Path) -> N
     page = html_report.write_check_report(tmp_path).read_text(encoding="utf-8")
     anchors = re.findall(r'<div class="card job" id="([^"]+)"', page)
     # The run's jobs (a submit answer named them), in order; a fuzzed id gets no card.
-    assert anchors == [html_report._anchor(e) for e in (EXEC_A, EXEC_B)]
-    section = page.split(f'id="{html_report._anchor(EXEC_A)}"', 1)[1]
+    assert anchors == [anchor(e) for e in (EXEC_A, EXEC_B)]
+    section = page.split(f'id="{anchor(EXEC_A)}"', 1)[1]
     section = section.split('<div class="card', 1)[0]
     assert "/entrance/submit" in page
     assert "requests that named it (2)" in section
-    other = page.split(f'id="{html_report._anchor(EXEC_B)}"', 1)[1]
+    other = page.split(f'id="{anchor(EXEC_B)}"', 1)[1]
     assert "requests that named it (2)" in other.split('<div class="card', 1)[0]
     assert '<a href="#failure-1">' in section  # the failure that named the job
     assert "/status" in section  # and its requests
     assert "/kill" not in section  # not the other job's
     # execIDs inside the reproducer link to the job
-    assert f'<a href="#{html_report._anchor(EXEC_A)}">{EXEC_A}</a>/log' in page
+    assert f'<a href="#{anchor(EXEC_A)}">{EXEC_A}</a>/log' in page
 
 
 def test_missing_results_is_a_clear_error(tmp_path: Path) -> None:
@@ -156,12 +165,16 @@ def test_load_report_has_sla_table_charts_and_is_self_contained(tmp_path: Path) 
     assert '<table id="sla-table">' in page
     assert '<tr class="breached"><td><code>p95(job_total)&lt;1s</code>' in page
     assert "SLA breached: p95(job_total)&lt;1s" in page
-    assert page.count("<svg") == 2
-    assert "<polyline" in page
-    assert "job_total p95" in page
-    assert "job_running p50" in page
-    png = (tmp_path / "lifecycle.png").read_bytes()
-    assert base64.b64encode(png).decode("ascii") in page
+    # One chart, drawn once: inline SVG in the page, the same figure as lifecycle.png beside it.
+    assert page.count("<svg") == 1
+    assert '<svg role="img" aria-label="Job lifecycle percentiles' in page
+    assert ">job_total p95</text>" in page  # text stays text (searchable, readable)
+    assert ">job_running p50</text>" in page
+    assert ">Users over time</text>" in page
+    assert "<?xml" not in page
+    assert "<!DOCTYPE svg" not in page
+    assert (tmp_path / "lifecycle.png").read_bytes()[:8] == PNG_MAGIC
+    assert '<a href="lifecycle.png">lifecycle.png</a>' in page
     assert '<a href="locust.html">' in page
     assert '<a href="locust_stats.csv">' in page
     assert "fromLine 10 -&gt; 9" in page
@@ -197,15 +210,37 @@ def test_load_report_that_held_says_so(tmp_path: Path) -> None:
     assert "No timeline in summary.json" in page  # an older summary still renders
 
 
-def test_svg_chart_scales_points_inside_the_plot() -> None:
-    svg = html_report.svg_chart(
-        [("a", [(0.0, 0.0), (10.0, 5.0)]), ("b", [])], title="t", y_label="s"
-    )
-    coords = re.search(r'points="([^"]+)"', svg)
-    assert coords is not None
-    xs = [float(p.split(",")[0]) for p in coords.group(1).split()]
-    ys = [float(p.split(",")[1]) for p in coords.group(1).split()]
-    assert xs[0] < xs[1]
-    assert ys[0] > ys[1]
-    assert all(60 <= x <= 1000 - 180 for x in xs)
-    assert "no samples" in html_report.svg_chart([("a", [])], title="t", y_label="s")
+def _png_size(png: bytes) -> tuple[int, int]:
+    assert png[:8] == PNG_MAGIC
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+def test_lifecycle_chart_is_one_figure_as_svg_and_png() -> None:
+    timeline = {
+        "lifecycle": {
+            "job_total": [{"t": 1.0, "p50": 1000.0, "p95": 3000.0}],
+            "job_running": [{"t": 1.0, "p50": 500.0, "p95": 900.0}],
+        },
+        "users": [[0.0, 0], [5.0, 3]],
+    }
+    chart = lifecycle_chart(timeline)
+    assert chart.name == "lifecycle"
+    assert chart.svg.startswith("<svg ")
+    assert chart.svg.rstrip().endswith("</svg>")
+    labels = re.findall(r">(job_\w+ p\d\d)</text>", chart.svg)
+    assert sorted(labels) == [
+        "job_running p50",
+        "job_running p95",
+        "job_total p50",
+        "job_total p95",
+    ]
+    assert "no samples" not in chart.svg
+    # 10 x 6.5 inches at 90 dpi, as the PNG the runner wrote before
+    assert _png_size(chart.png) == (900, 585)
+
+
+def test_lifecycle_chart_without_samples_says_so_and_escapes_names() -> None:
+    chart = lifecycle_chart({"lifecycle": {"<script>x</script>": []}, "users": []})
+    assert chart.svg.count(">no samples</text>") == 2
+    assert "<script" not in chart.svg

@@ -2,8 +2,8 @@
 
 Inputs are what the Locust processes left in `raw/`: `ledger.jsonl` (every job submitted,
 seen finished or killed at stop; see `loadcleanup`) and `samples.json` (exact raw samples,
-violations, users over time). The chart uses matplotlib's Agg backend, here in the runner,
-never inside Locust.
+violations, users over time). The charts are drawn by `reports` (matplotlib), here in the
+runner, never inside Locust.
 """
 
 from __future__ import annotations
@@ -259,7 +259,6 @@ def write_reports(
     (directory / "summary.json").write_text(
         json.dumps(summary, indent=2), encoding="utf-8"
     )
-    chart(result, directory / "lifecycle.png")
     html_report.write_load_report(directory)
 
 
@@ -297,51 +296,3 @@ def timeline(result: Result) -> dict[str, Any]:
 
 def _window(result: Result) -> float:
     return max(result.duration_s / 30, 1.0)
-
-
-def chart(result: Result, path: Path) -> None:
-    """Plot lifecycle percentiles (p50/p95 per window) and users over time into a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
-    width = _window(result)
-    for family in ("job_running", "job_total"):
-        names = [n for n in result.series if n.split(" ")[0] == family]
-        times = [t for n in names for t in result.times[n]]
-        values = [v for n in names for v in result.series[n].values]
-        if not values:
-            continue
-        for q, style in ((50, "-"), (95, "--")):
-            points = sorted(
-                ((k + 0.5) * width, percentile(vs, q) / 1000)
-                for k, vs in _buckets(times, values, result.started, width).items()
-            )
-            top.plot(
-                [p[0] for p in points],
-                [p[1] for p in points],
-                style,
-                label=f"{family} p{q}",
-            )
-    top.set_ylabel("seconds since submit")
-    top.set_title("Job lifecycle percentiles over time")
-    if top.get_legend_handles_labels()[
-        0
-    ]:  # a run whose every job failed to submit has no lines
-        top.legend(loc="upper left", fontsize="small")
-    top.grid(alpha=0.3)
-    if result.users:
-        bottom.step(
-            [t - result.started for t, _ in result.users],
-            [u for _, u in result.users],
-            where="post",
-        )
-    bottom.set_ylim(bottom=0)
-    bottom.set_ylabel("users")
-    bottom.set_xlabel("seconds into the run")
-    bottom.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)

@@ -1,0 +1,1 @@
+"""`reports`: the HTML reports of check and load, rendered from Jinja2 templates; their charts."""
