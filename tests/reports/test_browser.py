@@ -14,8 +14,9 @@ import pytest
 
 from linkis_harness.load import report as load_report
 from linkis_harness.load.cleanup import Ledger
-from linkis_harness.reports import html as html_report
+from linkis_harness.reports.checkpage import write_check_report
 from linkis_harness.reports.jobs import anchor
+from linkis_harness.reports.loadpage import LOAD_REPORT
 from tests.support.reports import EXEC_A, TICKET, TOKEN, check_results, load_result
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -72,7 +73,7 @@ def test_check_report_renders_in_chromium(tmp_path: Path) -> None:
     (report_dir / "results.json").write_text(
         json.dumps(check_results()), encoding="utf-8"
     )
-    page = html_report.write_check_report(report_dir)
+    page = write_check_report(report_dir)
     shot, dom = _render(tmp_path, page, "check-report")
     assert _is_png(shot)
     # A blank page compresses to a few kB; tables, cards and code blocks do not.
@@ -98,7 +99,7 @@ def test_load_report_renders_in_chromium(tmp_path: Path) -> None:
         load_report.Raw(Ledger(), None),
         report_dir,
     )
-    page = report_dir / html_report.LOAD_REPORT
+    page = report_dir / LOAD_REPORT
     shot, dom = _render(tmp_path, page, "load-report")
     assert _is_png(shot)
     assert shot.stat().st_size > 30_000

@@ -34,7 +34,7 @@ from linkis_harness.client import versions as version_probe
 from linkis_harness.config import Settings
 from linkis_harness.core.versions import Version
 from linkis_harness.errors import ConfigError, ExitCode, HarnessError
-from linkis_harness.reports import html as html_report
+from linkis_harness.reports.checkpage import write_check_report
 from linkis_harness.safety import SafetyPolicy, describe_request
 
 __all__ = ["pytest_command", "pytest_environment", "run_check"]
@@ -538,9 +538,7 @@ def _finish(
             linkis_version=suite.linkis_version,
         )
         try:
-            page = html_report.write_check_report(
-                run.report_dir, secrets=run.settings.secrets()
-            )
+            page = write_check_report(run.report_dir, secrets=run.settings.secrets())
         except (OSError, HarnessError) as exc:
             err.write(f"error: the HTML report was not written: {exc}\n")
         else:

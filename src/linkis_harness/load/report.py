@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from linkis_harness.core.sla import Series, Sla, SlaResult, evaluate, percentile
 from linkis_harness.errors import ExitCode
 from linkis_harness.load.cleanup import Cleanup, Ledger, print_cleanup
-from linkis_harness.reports import html as html_report
+from linkis_harness.reports.loadpage import write_load_report
 
 __all__ = [
     "Raw",
@@ -259,7 +259,7 @@ def write_reports(
     (directory / "summary.json").write_text(
         json.dumps(summary, indent=2), encoding="utf-8"
     )
-    html_report.write_load_report(directory)
+    write_load_report(directory)
 
 
 def _buckets(

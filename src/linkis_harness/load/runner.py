@@ -27,7 +27,7 @@ from linkis_harness.load.plan import (
     make_plan,
     write_workload_file,
 )
-from linkis_harness.reports import html as html_report
+from linkis_harness.reports.loadpage import LOAD_REPORT
 from linkis_harness.safety import (
     RequestGuard,
     SafetyPolicy,
@@ -280,5 +280,5 @@ def _run_master(
     report.print_summary(result, out)
     if reports:
         report.write_reports(result, raw, work, target=settings.target)
-        out.write(f"load: reports in {work} (HTML: {work / html_report.LOAD_REPORT})\n")
+        out.write(f"load: reports in {work} (HTML: {work / LOAD_REPORT})\n")
     return result.exit_code

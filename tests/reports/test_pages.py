@@ -12,9 +12,10 @@ import pytest
 from linkis_harness.errors import HarnessError
 from linkis_harness.load import report as load_report
 from linkis_harness.load.cleanup import Ledger
-from linkis_harness.reports import html as html_report
+from linkis_harness.reports import checkpage, loadpage
 from linkis_harness.reports.charts import lifecycle_chart
 from linkis_harness.reports.jobs import anchor
+from linkis_harness.reports.scrub import scrub
 from tests.support.reports import (
     EXEC_A,
     EXEC_B,
@@ -31,7 +32,7 @@ def test_check_report_shows_families_failures_quirks_and_skips(tmp_path: Path) -
     (tmp_path / "results.json").write_text(
         json.dumps(check_results()), encoding="utf-8"
     )
-    path = html_report.write_check_report(tmp_path)
+    path = checkpage.write_check_report(tmp_path)
     assert path == tmp_path / "report.html"
     page = path.read_text(encoding="utf-8")
     assert '<table id="family-table">' in page
@@ -49,7 +50,7 @@ def test_check_report_shows_families_failures_quirks_and_skips(tmp_path: Path) -
 
 
 def test_check_report_escapes_and_never_shows_secrets(tmp_path: Path) -> None:
-    page = html_report.render_check_report(check_results(), secrets=["alice123"])
+    page = checkpage.render_check_report(check_results(), secrets=["alice123"])
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert TICKET not in page
@@ -63,7 +64,7 @@ def test_check_report_escapes_and_never_shows_secrets(tmp_path: Path) -> None:
 
 def test_scrub_replaces_named_secrets_cookies_and_token_headers() -> None:
     text = "pw=alice123 Cookie: bdp-user-ticket-id=abc; Validation-Code: xyz Token-Code=t0k"
-    scrubbed = html_report.scrub(text, ["alice123"])
+    scrubbed = scrub(text, ["alice123"])
     assert scrubbed == (
         "pw=*** Cookie: bdp-user-ticket-id=<session>; Validation-Code: <token> Token-Code=<token>"
     )
@@ -131,7 +132,7 @@ def test_every_exec_id_gets_one_anchor_listing_its_requests(tmp_path: Path) -> N
     ]
     text = "\n".join(json.dumps(r) for r in requests) + "\n{torn"
     (tmp_path / "requests.jsonl").write_text(text, encoding="utf-8")
-    page = html_report.write_check_report(tmp_path).read_text(encoding="utf-8")
+    page = checkpage.write_check_report(tmp_path).read_text(encoding="utf-8")
     anchors = re.findall(r'<div class="card job" id="([^"]+)"', page)
     # The run's jobs (a submit answer named them), in order; a fuzzed id gets no card.
     assert anchors == [anchor(e) for e in (EXEC_A, EXEC_B)]
@@ -150,7 +151,7 @@ def test_every_exec_id_gets_one_anchor_listing_its_requests(tmp_path: Path) -> N
 
 def test_missing_results_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match=r"no results\.json"):
-        html_report.write_check_report(tmp_path)
+        checkpage.write_check_report(tmp_path)
 
 
 def test_load_report_has_sla_table_charts_and_is_self_contained(tmp_path: Path) -> None:
@@ -203,7 +204,7 @@ def test_load_report_that_held_says_so(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    page = html_report.write_load_report(tmp_path).read_text(encoding="utf-8")
+    page = loadpage.write_load_report(tmp_path).read_text(encoding="utf-8")
     assert "held: every SLA met" in page
     assert '<tr class="held">' in page
     assert "3.9s" in page
