@@ -27,7 +27,7 @@ from pathlib import Path
 import psutil
 
 from linkis_harness.cli import run
-from linkis_harness.load.runner import write_workload_file
+from linkis_harness.load.plan import write_workload_file
 from linkis_harness.resources import data_dir
 from linkis_harness.simulator.launch import start_simulator
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -160,3 +161,21 @@ def test_a_bad_linkis_version_is_refused_by_every_command(command: str) -> None:
     assert code == 2
     assert out == ""
     assert err.startswith("error: --linkis-version: Linkis 2.0 is unknown")
+
+
+def test_load_writes_the_workload_file_the_locustfile_reads(tmp_path: Path) -> None:
+    path = tmp_path / "wl.json"
+    code, out, err = _run(["load", "--write-workloads", str(path)])
+    assert (code, err) == (0, ""), err
+    data = json.loads(path.read_text(encoding="utf-8"))
+    names = [item["name"] for item in data]
+    assert "shell-quick" in names
+    assert out == f"wrote {len(data)} workload(s) to {path}\n"
+
+
+def test_load_write_workloads_names_an_unwritable_file(tmp_path: Path) -> None:
+    path = tmp_path / "missing-dir" / "wl.json"
+    code, out, err = _run(["load", "--write-workloads", str(path)])
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"error: --write-workloads: cannot write {path}:")

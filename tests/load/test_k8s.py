@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from linkis_harness.core.workload import Workload
-from linkis_harness.load.runner import write_workload_file
+from linkis_harness.load.plan import write_workload_file
 from linkis_harness.resources import data_dir
 from linkis_harness.resources.workloads import load_workloads
 

@@ -25,7 +25,10 @@ pytestmark = pytest.mark.slow
 
 SPEC_PATH = data_dir("specs") / "linkis.openapi.yaml"
 SPEED = 50.0  # a default 1 s job runs 20 ms
-USER, PASSWORD = "alice", "alice123"  # the simulator's default main user (CONTRACTS.md)
+USER, PASSWORD = (
+    "alice",
+    "alice123",
+)  # the simulator's default main user (simulator/auth.py)
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 SUBMIT_OPERATIONS = {
     "entranceSubmit": "POST /entrance/submit",

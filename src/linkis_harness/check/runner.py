@@ -39,7 +39,8 @@ from linkis_harness.safety import SafetyPolicy, describe_request
 
 __all__ = ["pytest_command", "pytest_environment", "run_check"]
 
-# Default accounts of the embedded simulator (CONTRACTS.md "Users of the simulator").
+# The embedded simulator's default accounts (simulator/auth.py DEFAULT_USERS): alice is the
+# main user, bob the peer.
 SIM_MAIN = ("alice", "alice123")
 SIM_PEER = ("bob", "bob123")
 _DEFAULT_PROXY_RULES = ("rules", "proxy.properties")

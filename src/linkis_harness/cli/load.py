@@ -14,7 +14,12 @@ from linkis_harness.cli.options import (
     target_options,
     workloads_option,
 )
-from linkis_harness.load.plan import CLIENT_MODELS, SHAPES, LoadOptions
+from linkis_harness.load.plan import (
+    CLIENT_MODELS,
+    SHAPES,
+    LoadOptions,
+    write_workload_file,
+)
 
 __all__ = ["load"]
 
@@ -163,6 +168,14 @@ _DEFAULT = LoadOptions()
     show_default=True,
     help="Port of the --web UI.",
 )
+@click.option(
+    "--write-workloads",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the workload mix (--workloads, or the shipped ones) as the JSON file the "
+    "locustfile reads (LINKIS_LOAD_WORKLOADS) and exit: for Locust run by hand or on "
+    "Kubernetes.",
+)
 @click.pass_context
 def load(
     ctx: click.Context,
@@ -195,9 +208,17 @@ def load(
     step_time: str,
     web: bool,
     web_port: int,
+    write_workloads: Path | None,
 ) -> None:
     """Run the Locust lifecycle load test (default target: the embedded simulator)."""
     from linkis_harness.load.runner import run_load
+
+    io = streams(ctx)
+    if write_workloads is not None:
+        count = write_workload_file(workloads, write_workloads)
+        io.out.write(f"wrote {count} workload(s) to {write_workloads}\n")
+        ctx.obj["code"] = 0
+        return
 
     options = LoadOptions(
         users=users,
@@ -226,7 +247,6 @@ def load(
         web=web,
         web_port=web_port,
     )
-    io = streams(ctx)
     ctx.obj["code"] = run_load(
         target.settings,
         options,

@@ -184,10 +184,17 @@ def _write_workloads(workloads: Sequence[Workload], path: Path) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def write_workload_file(directory: Path | str | None, path: Path | str) -> None:
-    """Write the JSON workload mix the locustfile reads (for Locust run by hand or on k8s)."""
-    chosen = Path(directory) if directory is not None else None
-    _write_workloads(load_workloads(chosen), Path(path))
+def write_workload_file(directory: Path | None, path: Path) -> int:
+    """Write the JSON workload mix the locustfile reads (for Locust run by hand or on k8s).
+
+    `directory` holds workload YAML files (None: the shipped ones); returns how many were written.
+    """
+    workloads = load_workloads(directory)
+    try:
+        _write_workloads(workloads, path)
+    except OSError as exc:
+        raise ConfigError(f"--write-workloads: cannot write {path}: {exc}") from None
+    return len(workloads)
 
 
 def _workload_mapping(w: Workload) -> dict[str, Any]:

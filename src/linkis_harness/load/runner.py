@@ -25,7 +25,6 @@ from linkis_harness.load.plan import (
     LoadOptions,
     LoadPlan,
     make_plan,
-    write_workload_file,
 )
 from linkis_harness.reports.loadpage import LOAD_REPORT
 from linkis_harness.safety import (
@@ -34,9 +33,10 @@ from linkis_harness.safety import (
     describe_request,
 )
 
-__all__ = ["run_load", "write_workload_file"]
+__all__ = ["run_load"]
 
-SIM_USER = ("alice", "alice123")  # CONTRACTS.md: the embedded simulator's main user
+# The embedded simulator's main user (simulator/auth.py DEFAULT_USERS).
+SIM_USER = ("alice", "alice123")
 
 
 def run_load(

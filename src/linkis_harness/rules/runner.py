@@ -37,7 +37,8 @@ from linkis_harness.safety import RequestGuard, SafetyPolicy
 
 __all__ = ["run_rules"]
 
-# The embedded simulator's accounts (CONTRACTS.md): the login user and the peers it knows.
+# The embedded simulator's accounts (simulator/auth.py DEFAULT_USERS): the login user and the
+# peers it knows.
 SIM_LOGIN = ("alice", "alice123")
 SIM_USERS = ("hadoop", "alice", "bob")
 # Where --dry-run says the embedded simulator would be (it is not started).

@@ -32,7 +32,7 @@ DEFAULT_USERS: Mapping[str, str] = MappingProxyType(
         "hadoop": "hadoop",
         "alice": "alice123",
         "bob": "bob123",
-        "bobby": "bobby123",  # bobby/carol: users the sample rule files name (helper C)
+        "bobby": "bobby123",  # bobby/carol: users the sample rule files name (fixtures/rules/)
         "carol": "carol123",
     }
 )

@@ -1,6 +1,6 @@
 """Named fault modes: each one small, realistic deviation from real Linkis, served on request.
 
-`FAULTS` is the catalogue (CONTRACTS.md "Fault modes"); `Faults` is the value the handlers get,
+`FAULTS` is the catalogue (docs/checks.md names the check that catches each one); `Faults` is the value the handlers get,
 with one predicate per fault, so each deviation lives at exactly one place in the code.
 """
 

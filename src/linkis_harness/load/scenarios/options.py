@@ -8,7 +8,6 @@ environment only: paths differ between machines, and secrets never sit on a comm
 from __future__ import annotations
 
 import json
-import os
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -161,8 +160,3 @@ class WorkloadMix:
     def pick(self, rng: random.Random) -> Workload:
         """Choose one workload by weight."""
         return rng.choices(self.workloads, weights=self._weights)[0]
-
-
-def environ() -> Mapping[str, str]:
-    """The process environment (the locustfile is an entry point, like cli.py)."""
-    return os.environ
