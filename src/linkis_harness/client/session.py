@@ -82,10 +82,6 @@ class LinkisClient(LinkisEndpoints):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def drop_session(self) -> None:
-        """Forget the session cookie (the next call is not logged in unless it re-logs)."""
-        self._ticket = None
-
     def _secrets(self) -> tuple[str, ...]:
         values = list(self.settings.secrets())
         if self._credentials is not None:
