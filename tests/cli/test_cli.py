@@ -89,6 +89,11 @@ def test_help_exits_0(argv: list[str], capsys: pytest.CaptureFixture[str]) -> No
             "error: Invalid value for '--port'",
             "linkis-harness serve",
         ),
+        (
+            ["load", "--spawn-rate", "0"],
+            "error: Invalid value for '--spawn-rate': 0.0 is not in the range x>0.",
+            "linkis-harness load",
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_one_line_and_a_hint(

@@ -37,7 +37,8 @@ _DEFAULT = LoadOptions()
 )
 @click.option(
     "--spawn-rate",
-    type=float,
+    # 0 used to become the default silently; now it is refused like any other bad value.
+    type=click.FloatRange(min=0, min_open=True),
     default=_DEFAULT.spawn_rate,
     show_default=True,
     help="Users started per second.",
