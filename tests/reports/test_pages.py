@@ -245,3 +245,17 @@ def test_lifecycle_chart_without_samples_says_so_and_escapes_names() -> None:
     chart = lifecycle_chart({"lifecycle": {"<script>x</script>": []}, "users": []})
     assert chart.svg.count(">no samples</text>") == 2
     assert "<script" not in chart.svg
+
+
+def test_secrets_are_scrubbed_before_long_text_is_cut(tmp_path: Path) -> None:
+    # A secret across the 6,000-character cut must not leave its first half in the page.
+    secret = "s3cr3t-value-0123456789"
+    results = check_results()
+    failure = results["results"][0]
+    failure["violation"]["detail"] = "x" * 5990 + secret + " tail"
+    failure["reproducer"] = {}
+    results["results"][3]["nodeid"] = f"test_auth.py::test_token[{secret}]"
+    page = checkpage.render_check_report(results, secrets=[secret])
+    assert secret[:8] not in page
+    assert "x" * 5990 + "***" in page
+    assert "test_auth.py::test_token[***]" in page
