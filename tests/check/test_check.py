@@ -37,7 +37,7 @@ from linkis_harness.simulator.launch import start_simulator
 
 pytestmark = pytest.mark.slow
 
-# Fault → the check family that must catch it (CONTRACTS.md "Fault modes").
+# Fault → the check family that must catch it (as `FAULTS` and docs/checks.md say).
 EXPECTED_FAMILY = {
     "envelope-shape": "envelope",
     "http-200-errors": "envelope",
