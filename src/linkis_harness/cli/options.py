@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar, cast
 
 import click
 
@@ -174,10 +174,10 @@ def target_options(func: F) -> F:
     def command(*args: Any, **kwargs: Any) -> Any:
         return func(*args, target=_target(kwargs), **kwargs)
 
-    decorated: Any = command
+    decorated: Callable[..., Any] = command
     for option in reversed(_TARGET_OPTIONS):
         decorated = option(decorated)
-    return decorated  # type: ignore[no-any-return]
+    return cast(F, decorated)
 
 
 def proxy_rules_option(help: str) -> Decorator[Any]:
