@@ -232,7 +232,7 @@ def test_token_rules_refuse_users_they_do_not_list(
         r for r in token_rules.rules if not token_rules.token_allows(r.key, _NOBODY)
     ]
     if not restricted:
-        pytest.skip("every token in the rules allows every user")
+        pytest.skip("not applicable: every token in the rules allows every user")
     for rule in restricted:
         answer = _call(
             anon_client,
@@ -253,7 +253,7 @@ def test_token_rules_admit_users_they_list(
         pytest.skip("no token rules given (--linkis-token-rules)")
     pairs = [(r.key, u) for r in token_rules.rules for u in r.users if u != "*"]
     if not pairs:
-        pytest.skip("the token rules list no named user")
+        pytest.skip("not applicable: the token rules list no named user")
     token, user = pairs[0]
     answer = _call(
         anon_client, "GET /jobhistory/list", **{"Token-Code": token, "Token-User": user}

@@ -82,8 +82,10 @@ def test_peer_cannot_kill_a_running_job(
             "a peer user killed another user's job",
             f"{peer_client.user!r} killed a job of {client.user!r}: kill answered status {answer.status}, "
             f"the job is now {_state(after)!r} (only the owner or an admin may kill)",
-            answer,
+            # The peer's kill is the request that broke the rule: stated last, it is the
+            # reproducer (the owner's status read only shows the outcome).
             after,
+            answer,
             operation="kill",
             exec_id=exec_id,
         )

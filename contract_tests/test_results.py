@@ -80,7 +80,7 @@ def test_result_sets_hold_the_expected_rows(
     exec_id = finished.job.require(CHECK)
     workload = finished.workload
     if workload.rows is None or workload.rows == 0:
-        pytest.skip(f"{workload.name} expects no result rows")
+        pytest.skip(f"not applicable: {workload.name} expects no result rows")
     if finished.final_state != "Succeed":
         pytest.skip(
             f"{workload.name} ended {finished.final_state} (reported by the states checks)"

@@ -133,14 +133,14 @@ def test_rule_case(
     version = _version()
     if case.kind == "proxy" and not version.proxy_endpoint:
         pytest.skip(
-            f"Linkis {version.version} has no /user/proxy (added in 1.0, API-FACTS §0)"
+            f"not applicable: Linkis {version.version} has no /user/proxy (added in 1.0, API-FACTS §0)"
         )
     row = rules_runner.run_case(case, index=index)
     if not row.held and _version_explains(
         case, version, pytestconfig.stash[_TOKEN_USERS]
     ):
         pytest.skip(
-            f"Linkis {version.version} matches Token-User by substring of the token's users "
+            f"not applicable: Linkis {version.version} matches Token-User by substring of the token's users "
             f"(API-FACTS §2.3), so {case.user!r} is let in ({case.why}); exact from 1.1.1"
         )
     if not row.held:

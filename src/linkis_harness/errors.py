@@ -81,6 +81,10 @@ class LoginFailed(TargetError):
     """The target refused the credentials the harness was given."""
 
 
+class NotLinkis(LoginFailed):
+    """Something answered the login at the target, but not Linkis (no Linkis envelope)."""
+
+
 class ContractViolation(AssertionError):
     """A finding about the target: it broke the Linkis contract."""
 

@@ -8,14 +8,24 @@ response) and the machine-readable `results.json`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from linkis_harness.core.families import FAMILIES
 
-__all__ = ["FAMILY_ORDER", "Outcome", "RunResults", "parse_events", "render_summary"]
+__all__ = [
+    "FAMILY_ORDER",
+    "NOT_APPLICABLE",
+    "Outcome",
+    "RunResults",
+    "Verdict",
+    "cli_reason",
+    "parse_events",
+    "render_summary",
+]
 
 # The order of the final table: the families as the suite declares them.
 FAMILY_ORDER = tuple(FAMILIES)
@@ -34,6 +44,9 @@ class Outcome:
     message: str = ""
     reproducer: Mapping[str, str] | None = None
     reason: str = ""
+    warning: str = (
+        ""  # a security warning the check raised (it held, but this is a finding)
+    )
 
     @property
     def column(self) -> str:
@@ -55,6 +68,7 @@ class Outcome:
             message=str(event.get("message", "")),
             reproducer=event.get("reproducer"),
             reason=str(event.get("reason", "")),
+            warning=str(event.get("warning", "")),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -72,6 +86,8 @@ class Outcome:
             data["message"] = self.message
         if self.reason:
             data["reason"] = self.reason
+        if self.warning:
+            data["security_warning"] = self.warning
         return data
 
 
@@ -106,6 +122,37 @@ class RunResults:
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.column == "failed"]
 
+    @property
+    def warnings(self) -> list[Outcome]:
+        """Checks that held but raised a security warning (a finding in every report)."""
+        return [o for o in self.outcomes if o.warning]
+
+    def not_run(self) -> list[dict[str, Any]]:
+        """Return the checks that did not run, grouped by reason (largest group first).
+
+        Skipped checks, and (when the suite ended early) checks collected but never reported.
+        """
+        groups: dict[str, list[str]] = {}
+        for outcome in self.outcomes:
+            if outcome.column == "skipped" and not _not_applicable(outcome):
+                reason = outcome.reason.strip() or "skipped (no reason given)"
+                groups.setdefault(reason, []).append(outcome.nodeid)
+        missing = (self.collected or 0) - len(self.outcomes)
+        if missing > 0:
+            groups.setdefault("the suite ended before these checks ran", []).extend(
+                ["(not reported)"] * missing
+            )
+        return _grouped(groups)
+
+    def not_applicable(self) -> list[dict[str, Any]]:
+        """Return the checks with nothing to check here (e.g. rows of a job that has none)."""
+        groups: dict[str, list[str]] = {}
+        for outcome in self.outcomes:
+            if _not_applicable(outcome):
+                reason = outcome.reason.strip().removeprefix(NOT_APPLICABLE)
+                groups.setdefault(reason, []).append(outcome.nodeid)
+        return _grouped(groups)
+
     def counts(self) -> dict[str, dict[str, int]]:
         """Per family: passed, failed, accepted, skipped; families in the table order."""
         table: dict[str, dict[str, int]] = {}
@@ -125,10 +172,30 @@ class RunResults:
     def to_json(self, **extra: Any) -> dict[str, Any]:
         return {
             **extra,
+            "security_warnings": [
+                {"nodeid": o.nodeid, "family": o.family, "warning": o.warning}
+                for o in self.warnings
+            ],
             "collected": self.collected,
             "families": self.counts(),
             "results": [o.to_json() for o in self.outcomes],
         }
+
+
+# A skip reason starting with this is not a gap in the run: the check has no subject here
+# (a workload with no result rows, a release without the endpoint).
+NOT_APPLICABLE = "not applicable: "
+
+
+def _not_applicable(outcome: Outcome) -> bool:
+    return outcome.column == "skipped" and outcome.reason.startswith(NOT_APPLICABLE)
+
+
+def _grouped(groups: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+    return [
+        {"reason": reason, "count": len(ids), "checks": ids}
+        for reason, ids in sorted(groups.items(), key=lambda kv: -len(kv[1]))
+    ]
 
 
 def parse_events(lines: Iterable[str]) -> RunResults:
@@ -147,8 +214,42 @@ def parse_events(lines: Iterable[str]) -> RunResults:
     return results
 
 
+# The suite's pytest options and the `check` options that set them (same names without
+# `--linkis-`, where check has one): a skip reason read through `check` names check's option.
+_CLI_FLAGS = {
+    "--linkis-target": "--target",
+    "--linkis-user": "--user",
+    "--linkis-password": "--password",
+    "--linkis-token-code": "--token-code",
+    "--linkis-token-user": "--token-user",
+    "--linkis-peer-user": "--peer-user",
+    "--linkis-peer-password": "--peer-password",
+    "--linkis-proxy-rules": "--proxy-rules",
+    "--linkis-token-rules": "--token-rules",
+    "--linkis-profile": "--profile",
+    "--linkis-workloads": "--workloads",
+    "--linkis-quirks": "--quirks",
+    "--linkis-seed": "--seed",
+}
+_PYTEST_FLAG = re.compile(r"--linkis-[a-z-]+")
+
+
+def cli_reason(text: str) -> str:
+    """Name `check`'s own options in a reason the suite wrote with its pytest options."""
+    return _PYTEST_FLAG.sub(lambda m: _CLI_FLAGS.get(m.group(0), m.group(0)), text)
+
+
+def for_cli(outcome: Outcome) -> Outcome:
+    """Return the outcome as `check` shows it: reasons and warnings name check's options."""
+    if not outcome.reason and not outcome.warning:
+        return outcome
+    return replace(
+        outcome, reason=cli_reason(outcome.reason), warning=cli_reason(outcome.warning)
+    )
+
+
 def progress_line(outcome: Outcome) -> str:
-    """One terminal line for a finished test."""
+    """One terminal line for a finished test (a skip with its reason)."""
     word = {
         "passed": "ok",
         "failed": "FAIL",
@@ -161,35 +262,123 @@ def progress_line(outcome: Outcome) -> str:
     line = f"  {word:<8} {outcome.family:<9} {name}"
     if outcome.column == "failed" and outcome.violation:
         line += f"  -- {outcome.violation.get('title', '')}"
+    elif outcome.column == "skipped" and outcome.reason:
+        line += f"  -- {outcome.reason}"
+    if outcome.warning:
+        line += f"  -- SECURITY WARNING: {outcome.warning}"
     return line
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a run showed, as every report states it.
+
+    `problem` is set when the run could not be made or did not end (a usage error, Ctrl-C,
+    a target that failed mid-run): such a run never says "held".
+    """
+
+    failed: int
+    not_run: tuple[tuple[str, int], ...]
+    warnings: int
+    problem: str | None = None
+
+    @classmethod
+    def of(cls, results: RunResults, *, problem: str | None = None) -> Verdict:
+        return cls(
+            failed=len(results.failures),
+            not_run=tuple((g["reason"], g["count"]) for g in results.not_run()),
+            warnings=len(results.warnings),
+            problem=problem,
+        )
+
+    @property
+    def complete(self) -> bool:
+        """Every selected check ran to a verdict (none skipped, none left unreported)."""
+        return self.problem is None and not self.not_run
+
+    @property
+    def skipped(self) -> int:
+        return sum(count for _, count in self.not_run)
+
+    @property
+    def word(self) -> str:
+        """`violations`, `not run`, `held, incomplete` or `held` (results.json's `verdict`)."""
+        if self.failed:
+            return "violations"
+        if self.problem is not None:
+            return "not run"
+        return "held" if self.complete else "held, incomplete"
+
+    def headline(self) -> str:
+        """Return the closing line's head: never "held" for a run that did not run."""
+        if self.failed:
+            head = "VIOLATIONS FOUND"
+            if self.problem is not None:
+                head += f" (and the run did not complete: {self.problem})"
+        elif self.problem is not None:
+            head = f"NOT RUN: {self.problem}"
+        elif self.not_run:
+            head = f"held, but {self.skipped} check(s) did not run"
+        else:
+            head = "all checks held"
+        if self.warnings:
+            head += f", {self.warnings} security warning(s)"
+        return head
+
+    def reasons(self) -> str:
+        """Return the reasons checks did not run, grouped: `reason (N); reason (M)`."""
+        return "; ".join(f"{reason} ({count})" for reason, count in self.not_run)
+
+
 def render_summary(
-    results: RunResults, out: TextIO, *, wall: float | None = None, quiet: bool = False
+    results: RunResults,
+    out: TextIO,
+    *,
+    wall: float | None = None,
+    quiet: bool = False,
+    verdict: Verdict | None = None,
 ) -> None:
     """Write the failure details (unless quiet: one line each) and the per-family table."""
+    verdict = verdict if verdict is not None else Verdict.of(results)
     failures = results.failures
     if failures:
         out.write(f"\n{len(failures)} failure(s):\n")
         for number, outcome in enumerate(failures, start=1):
             _render_failure(number, outcome, out, quiet=quiet)
+    if results.warnings:
+        out.write(f"\n{len(results.warnings)} security warning(s):\n")
+        for outcome in results.warnings:
+            out.write(f"  {outcome.family:<9} {outcome.nodeid}: {outcome.warning}\n")
     accepted = [o for o in results.outcomes if o.outcome == "accepted"]
     if accepted and not quiet:
         out.write(f"\n{len(accepted)} accepted deviation(s) (known-quirks file):\n")
         for outcome in accepted:
             out.write(f"  {outcome.family:<9} {outcome.nodeid}: {outcome.reason}\n")
+    if verdict.not_run and not quiet:
+        out.write(f"\n{verdict.skipped} check(s) did not run:\n")
+        for reason, count in verdict.not_run:
+            out.write(f"  {count:>4}  {reason}\n")
+    inapplicable = sum(g["count"] for g in results.not_applicable())
+    if inapplicable and not quiet:
+        out.write(
+            f"({inapplicable} check(s) had nothing to check here, e.g. result rows of a "
+            "job that has none; counted as skipped in the table)\n"
+        )
     out.write("\n")
     _render_table(results.counts(), out)
     totals = dict.fromkeys(_COLUMNS, 0)
     for row in results.counts().values():
         for key in _COLUMNS:
             totals[key] += row[key]
-    verdict = "VIOLATIONS FOUND" if totals["failed"] else "all checks held"
     timing = f" in {wall:.1f}s" if wall is not None else ""
-    out.write(
-        f"\n{verdict}: {totals['passed']} passed, {totals['failed']} failed, "
-        f"{totals['accepted']} accepted, {totals['skipped']} skipped{timing}\n"
+    counts = (
+        f"{totals['passed']} passed, {totals['failed']} failed, "
+        f"{totals['accepted']} accepted, {totals['skipped']} skipped{timing}"
     )
+    if verdict.word == "held, incomplete":
+        out.write(f"\n{verdict.headline()}: {verdict.reasons()} ({counts})\n")
+    else:
+        out.write(f"\n{verdict.headline()}: {counts}\n")
 
 
 def _render_table(counts: Mapping[str, Mapping[str, int]], out: TextIO) -> None:
@@ -254,9 +443,28 @@ def _indent(label: str, text: str) -> str:
     )
 
 
-def write_results(path: Path, results: RunResults, **extra: Any) -> None:
-    """Write results.json (machine-readable: counts per family and every test's outcome)."""
+def write_results(
+    path: Path,
+    results: RunResults,
+    *,
+    verdict: Verdict | None = None,
+    **extra: Any,
+) -> None:
+    """Write results.json (machine-readable: the verdict, what did not run, every outcome).
+
+    `complete` is false when a check was skipped or the run did not end, and `not_run` lists
+    the reasons, grouped, with the checks of each.
+    """
+    verdict = verdict if verdict is not None else Verdict.of(results)
+    data = {
+        "verdict": verdict.word,
+        "headline": verdict.headline(),
+        "complete": verdict.complete,
+        "problem": verdict.problem,
+        "not_run": results.not_run(),
+        "not_applicable": results.not_applicable(),
+        **results.to_json(**extra),
+    }
     path.write_text(
-        json.dumps(results.to_json(**extra), indent=2, ensure_ascii=False) + "\n",
-        encoding="utf-8",
+        json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO
 
 from linkis_harness import resources
 from linkis_harness.check import report
@@ -84,6 +84,7 @@ def run_check(
     policy: SafetyPolicy | None = None,
     linkis_version: str | None = None,
     strict: bool = False,
+    require_complete: bool = False,
     out: TextIO,
     err: TextIO,
 ) -> int:
@@ -91,6 +92,7 @@ def run_check(
 
     `policy` (--rate-limit, --max-jobs, --read-only) is handed to the suite, whose client
     obeys it; `--dry-run` starts nothing and prints what the run would send first.
+    `require_complete` (--require-complete): a run where a check did not run exits 1.
     """
     started = time.monotonic()
     embedded = settings.target is None
@@ -158,7 +160,14 @@ def run_check(
                 + ")\n"
             )
         suite.open_gate()
-        return _finish(suite, out=out, err=err, quiet=quiet, started=started)
+        return _finish(
+            suite,
+            out=out,
+            err=err,
+            quiet=quiet,
+            started=started,
+            require_complete=require_complete,
+        )
     return ExitCode.NOT_RUN  # pragma: no cover - the with-block always returns
 
 
@@ -208,8 +217,8 @@ def _resolve(
     if settings.peer_user is not None and settings.peer_password is None:
         raise ConfigError("--peer-user needs --peer-password (or LINKIS_PEER_PASSWORD)")
     for flag, path in (("--proxy-rules", proxy_rules), ("--token-rules", token_rules)):
-        if path is not None and not path.is_file():
-            raise ConfigError(f"{flag}: no such file: {path}")
+        if path is not None:
+            _readable_rules(flag, path)
     if workloads is not None and not workloads.is_dir():
         raise ConfigError(f"--workloads: no such directory: {workloads}")
     shipped = resources.data_dir("fixtures") / "quirks.yaml"
@@ -230,6 +239,25 @@ def _resolve(
         report_dir=_abs(report_dir),
         policy=policy,
     )
+
+
+def _readable_rules(flag: str, path: Path) -> None:
+    """Refuse a rules file the suite could not read (missing, not UTF-8, not rules)."""
+    from linkis_harness.core.rules import parse_rules
+
+    if not path.is_file():
+        raise ConfigError(f"{flag}: no such file: {path}")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{flag}: cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{flag}: {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from None
+    kind: Literal["proxy", "token"] = "token" if flag == "--token-rules" else "proxy"
+    parse_rules(text, source=str(path), kind=kind)  # names the file and line
 
 
 _EMBEDDED_URL = "http://127.0.0.1:<embedded simulator port>"
@@ -509,7 +537,13 @@ class _Suite:
 
 
 def _finish(
-    suite: _Suite, *, out: TextIO, err: TextIO, quiet: bool, started: float
+    suite: _Suite,
+    *,
+    out: TextIO,
+    err: TextIO,
+    quiet: bool,
+    started: float,
+    require_complete: bool = False,
 ) -> int:
     run = suite.run
     results, code, interrupted = suite.follow(out, quiet)
@@ -523,12 +557,28 @@ def _finish(
     ):
         run.junit_xml.parent.mkdir(parents=True, exist_ok=True)
         run.junit_xml.write_bytes(junit.read_bytes())
-    exit_code = _exit_code(results, code, interrupted, suite.log_path, run, err)
-    report.render_summary(results, out, wall=wall, quiet=quiet)
+    exit_code, problem = _exit_code(results, code, interrupted, suite.log_path, run)
+    verdict = report.Verdict.of(results, problem=problem)
+    if (
+        require_complete
+        and exit_code == ExitCode.OK
+        and not verdict.complete
+        and problem is None
+    ):
+        exit_code = ExitCode.FINDINGS
+    report.render_summary(results, out, wall=wall, quiet=quiet, verdict=verdict)
+    if problem is not None:
+        err.write(f"error: {problem}\n")
+    elif exit_code == ExitCode.FINDINGS and not results.failures:
+        err.write(
+            f"error: --require-complete: {verdict.skipped} check(s) did not run\n"
+        )
     if run.report_dir is not None:
         report.write_results(
             run.report_dir / "results.json",
             results,
+            verdict=verdict,
+            require_complete=require_complete,
             target=run.settings.target,
             profile=run.profile,
             seed=run.seed,
@@ -555,7 +605,8 @@ def _drain(
     *lines, rest = chunk.split("\n")
     for line in lines:
         parsed = report.parse_events([line])
-        for outcome in parsed.outcomes:
+        for found in parsed.outcomes:
+            outcome = report.for_cli(found)
             results.outcomes.append(outcome)
             progress.result(outcome)
         if parsed.collected is not None:
@@ -592,27 +643,27 @@ def _exit_code(
     interrupted: bool,
     log_path: Path,
     run: _Run,
-    err: TextIO,
-) -> ExitCode:
+) -> tuple[ExitCode, str | None]:
+    """Return the exit code, and why the run did not run to its end (None when it did)."""
     if interrupted:
-        err.write("error: interrupted; the results above are partial\n")
-        return ExitCode.NOT_RUN
+        return ExitCode.NOT_RUN, "interrupted; the results above are partial"
     if results.failures:
-        return ExitCode.FINDINGS
+        return ExitCode.FINDINGS, None
     if code == 0:
-        return ExitCode.OK
+        return ExitCode.OK, None
     if code == 5:
         selected = f" by -m {run.markers!r}" if run.markers else ""
-        err.write(f"error: no checks selected{selected}\n")
-        return ExitCode.NOT_RUN
+        return ExitCode.NOT_RUN, f"no checks selected{selected}"
     if code == 1:
         # pytest saw failures the plugin could not attribute (e.g. a collection error).
-        err.write(f"error: the suite failed outside any check; see {_tail(log_path)}\n")
-        return ExitCode.FINDINGS
-    err.write(
-        f"error: the contract suite could not run (pytest exit {code}): {_tail(log_path)}\n"
+        return (
+            ExitCode.FINDINGS,
+            f"the suite failed outside any check; see {_tail(log_path)}",
+        )
+    return (
+        ExitCode.NOT_RUN,
+        f"the contract suite could not run (pytest exit {code}): {_tail(log_path)}",
     )
-    return ExitCode.NOT_RUN
 
 
 def _tail(log_path: Path) -> str:

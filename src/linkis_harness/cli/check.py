@@ -59,6 +59,13 @@ PROFILES = ("smoke", "standard", "deep")
     is_flag=True,
     help="Fail on Linkis' own accepted defects (uncaught exceptions the ledger documents).",
 )
+@click.option(
+    "--require-complete",
+    is_flag=True,
+    envvar="LINKIS_REQUIRE_COMPLETE",
+    help="Exit 1 when a check did not run (skipped for want of a peer user, rule files, "
+    "--max-jobs, --read-only, ...) [LINKIS_REQUIRE_COMPLETE].",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -77,6 +84,7 @@ def check(
     quirks: tuple[Path, ...],
     sim_speed: float,
     strict: bool,
+    require_complete: bool,
 ) -> None:
     """Run the contract suite against a Linkis deployment (default: the embedded simulator)."""
     from linkis_harness.check.runner import run_check
@@ -98,6 +106,7 @@ def check(
         quiet=quiet,
         quirks=quirks,
         sim_speed=sim_speed,
+        require_complete=require_complete,
         out=io.out,
         err=io.err,
     )

@@ -21,7 +21,7 @@ from linkis_harness.client.answer import Answer, decode_answer
 from linkis_harness.client.endpoints import LinkisEndpoints
 from linkis_harness.client.transport import build_request, exchange
 from linkis_harness.config import Settings
-from linkis_harness.errors import ConfigError, LoginFailed
+from linkis_harness.errors import ConfigError, LoginFailed, NotLinkis
 from linkis_harness.safety import DryRunStop, RequestGuard, describe_request, redact
 
 __all__ = ["TICKET_COOKIES", "LinkisClient"]
@@ -237,6 +237,14 @@ class LinkisClient(LinkisEndpoints):
             auth=False,
         )
         ticket = _ticket_from(response)
+        if answer.envelope is None and ticket is None:
+            # No envelope and no cookie: not a refusal by Linkis, nothing Linkis answered at all.
+            raise NotLinkis(
+                f"{self.settings.target} does not answer like Linkis (not Linkis, not its "
+                f"gateway root, or the gateway is down): POST /api/rest_j/v1/user/login got "
+                f"HTTP {answer.http_status}, not a Linkis envelope: "
+                f"{redact(answer.text(limit=120), (password,))!r}"
+            )
         refusal = self._login_refusal(user, password, answer, ticket)
         if refusal is not None:
             if not raise_on_refusal:

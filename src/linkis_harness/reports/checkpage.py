@@ -94,12 +94,21 @@ def check_context(
     target = str(results.get("target") or "?")
     exit_code = results.get("exit_code")
     failed_total = sum(row["failed"] for row in counts.values())
+    # The runner's verdict (results.json `verdict`/`headline`): the page says what the
+    # terminal said; a run that did not run or did not run every check never shows "held".
+    word = results.get("verdict")
+    headline = str(results.get("headline") or "")
     if failed_total:
-        verdict = ("bad", f"VIOLATIONS FOUND: {failed_total} failed")
-    elif exit_code not in (None, 0):
-        verdict = ("warn", f"the run did not complete (exit {exit_code})")
+        verdict = ("bad", f"{headline or 'VIOLATIONS FOUND'}: {failed_total} failed")
+    elif word == "not run" or (word is None and exit_code not in (None, 0)):
+        verdict = (
+            "warn",
+            f"{headline or 'the run did not complete'} (exit {exit_code})",
+        )
+    elif word == "held, incomplete" or results.get("complete") is False:
+        verdict = ("warn", headline or "held, but some checks did not run")
     else:
-        verdict = ("ok", "all checks held")
+        verdict = ("ok", headline or "all checks held")
     return {
         "title": f"linkis-harness check — {target}",
         "target": target,
@@ -110,6 +119,16 @@ def check_context(
         "linkis_version": results.get("linkis_version") or None,
         "exit_code": exit_code,
         "verdict": {"kind": verdict[0], "text": verdict[1]},
+        "not_run": [
+            {"count": g.get("count", 0), "reason": str(g.get("reason", ""))}
+            for g in results.get("not_run") or []
+            if isinstance(g, dict)
+        ],
+        "security_warnings": [
+            {"nodeid": str(w.get("nodeid", "")), "warning": str(w.get("warning", ""))}
+            for w in results.get("security_warnings") or []
+            if isinstance(w, dict)
+        ],
         "columns": _COLUMNS,
         "families": _families(counts, results.get("durations") or {}),
         "totals": [sum(int(r.get(c, 0)) for r in counts.values()) for c in _COLUMNS],

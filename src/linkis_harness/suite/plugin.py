@@ -605,6 +605,12 @@ class _ReportPlugin:
             )
         if outcome in ("skipped", "accepted", "xfailed"):
             event["reason"] = _skip_reason(report)
+        warning = next(
+            (v for k, v in report.user_properties if k == "security_warning"), None
+        )
+        if warning:
+            event["warning"] = scrub(str(warning))
+            _junit_warning(report.nodeid, event["warning"])
         self._write(event)
 
     def _reproducer(
@@ -638,6 +644,15 @@ class _ReportPlugin:
         line = json.dumps(event, ensure_ascii=False, default=str)
         with self._lock, self.events_path.open("a", encoding="utf-8") as fh:
             fh.write(scrub(line) + "\n")
+
+
+def _junit_warning(nodeid: str, text: str) -> None:
+    """Put a security warning into the JUnit file as a suite property (valid in xunit2)."""
+    from _pytest.junitxml import xml_key
+
+    xml = CONFIG.stash.get(xml_key, None) if CONFIG is not None else None
+    if xml is not None:
+        xml.add_global_property("security_warning", f"{nodeid}: {text}")
 
 
 _ENTRANCE_VERBS = frozenset({"submit", "execute", "operation", "backgroundservice"})
