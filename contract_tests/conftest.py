@@ -84,7 +84,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for family, text in FAMILIES.items():
         config.addinivalue_line("markers", f"{family}: {text}")
     config.addinivalue_line("markers", "slow: runs jobs for several seconds")
-    config.stash[_TRACKER] = JobTracker()
+    # The run's marker: every job carries it, cleanup kills only jobs that do. `check` makes
+    # it before pytest starts (LINKIS_RUN_MARKER); a plain pytest run makes its own.
+    config.stash[_TRACKER] = JobTracker(os.environ.get("LINKIS_RUN_MARKER") or None)
     profile = option(config, "profile") or "standard"
     if profile not in PROFILES:
         raise pytest.UsageError(
@@ -130,6 +132,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     tracker.cleanup()
     tracker.close()
+    swept = tracker.swept
+    reporter = session.config.pluginmanager.get_plugin("linkis-report-plugin")
+    if swept is not None and reporter is not None:
+        reporter.cleanup_event(
+            marker=tracker.marker,
+            found=len(swept.marked),
+            killed=len(swept.killed),
+            left_running=swept.left_running,
+            unreadable=swept.unreadable,
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)

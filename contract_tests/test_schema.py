@@ -28,6 +28,7 @@ from schemathesis import Case, GenerationMode
 
 from linkis_harness.client import LinkisClient
 from linkis_harness.config import Settings
+from linkis_harness.core.runmarker import mark_body
 from linkis_harness.core.workload import Workload
 from linkis_harness.errors import HarnessError
 from linkis_harness.resources import data_dir
@@ -37,6 +38,7 @@ from linkis_harness.safety import (
     RequestGuard,
     SafetyPolicy,
 )
+from linkis_harness.suite.lifecycle import JobTracker
 from linkis_harness.suite.protocol import pick_workload
 from linkis_harness.suite.schema_auth import LinkisAuth, SchemaSession, option
 from linkis_harness.suite.schema_oracles import ACCEPTED, checks_for
@@ -82,14 +84,17 @@ _CHANGING = (
 _POLICY = SafetyPolicy.from_env(os.environ)
 
 
-def _make_safe(case: Case, workload: Workload | None, user: str) -> None:
-    """Give a generated job body the code of a real workload, so no generated code runs."""
+def _make_safe(case: Case, workload: Workload | None, user: str, marker: str) -> None:
+    """Give a generated job body the code of a real workload, so no generated code runs.
+
+    The code (and a positive body's source) carries the run's marker, so cleanup finds the job.
+    """
     if case.operation.label not in _JOB_OPERATIONS:
         return
     if workload is None:
         case.body = {"executionContent": {"code": "", "runType": "shell"}, "labels": {}}
         return
-    safe = workload.submit_body(user=user)
+    safe = mark_body(workload.submit_body(user=user), marker)
     body = case.body
     if not isinstance(body, dict) or (
         case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
@@ -116,6 +121,13 @@ def schema_guard(request: pytest.FixtureRequest) -> RequestGuard:
         return RequestGuard(_POLICY)
     assert isinstance(guard, RequestGuard)
     return guard
+
+
+@pytest.fixture(scope="module")
+def run_marker(tracker: JobTracker, client: LinkisClient) -> str:
+    """The run's marker; the main user is noted as an owner so cleanup lists its jobs."""
+    tracker.note_owner(client)
+    return tracker.marker
 
 
 @pytest.fixture(scope="module")
@@ -196,8 +208,11 @@ def test_operations_conform(
     safe_workload: Workload | None,
     schema_record: SchemaRecord,
     schema_guard: RequestGuard,
+    run_marker: str,
 ) -> None:
-    _make_safe(case, safe_workload, settings.user or settings.token_user or "")
+    _make_safe(
+        case, safe_workload, settings.user or settings.token_user or "", run_marker
+    )
     try:
         # --rate-limit, --max-jobs and --read-only hold for generated calls too.
         schema_guard.admit(case.method, case.formatted_path)
@@ -216,6 +231,7 @@ def test_stateful_links_conform(
     safe_workload: Workload | None,
     schema_record: SchemaRecord,
     schema_guard: RequestGuard,
+    run_marker: str,
 ) -> None:
     knobs = _PROFILES[profile]
     user = settings.user or settings.token_user or ""
@@ -227,7 +243,7 @@ def test_stateful_links_conform(
             return {"base_url": settings.api_base}
 
         def before_call(self, case: Case) -> None:
-            _make_safe(case, safe_workload, user)
+            _make_safe(case, safe_workload, user, run_marker)
             try:
                 schema_guard.admit(case.method, case.formatted_path)
             except (JobBudgetExhausted, ReadOnlyRefused) as refusal:

@@ -211,6 +211,7 @@ class LifecycleUser(FastHttpUser):
             rng=random.Random(),
             sleep=gevent.sleep,
             on_running=self._running,
+            marker=self.options.run_marker,
         )
         self.job: Job | None = None
         self.logged_in = credentials.password is None

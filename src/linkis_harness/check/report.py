@@ -99,6 +99,7 @@ class RunResults:
     teardown: dict[str, float] = field(default_factory=dict)
     collected: int | None = None
     pytest_exit: int | None = None
+    cleanup: dict[str, Any] | None = None  # the suite's sweep of the run's jobs
 
     def add_event(self, event: Mapping[str, Any]) -> Outcome | None:
         """Fold one plugin event in; return the Outcome when it was a test result."""
@@ -112,6 +113,8 @@ class RunResults:
             )
         elif kind == "finish":
             self.pytest_exit = int(event.get("exitstatus", 0))
+        elif kind == "cleanup":
+            self.cleanup = {k: v for k, v in event.items() if k != "event"}
         elif kind == "result":
             outcome = Outcome.from_event(event)
             self.outcomes.append(outcome)
@@ -176,6 +179,7 @@ class RunResults:
                 {"nodeid": o.nodeid, "family": o.family, "warning": o.warning}
                 for o in self.warnings
             ],
+            "cleanup": self.cleanup,
             "collected": self.collected,
             "families": self.counts(),
             "results": [o.to_json() for o in self.outcomes],
@@ -358,6 +362,8 @@ def render_summary(
         out.write(f"\n{verdict.skipped} check(s) did not run:\n")
         for reason, count in verdict.not_run:
             out.write(f"  {count:>4}  {reason}\n")
+    if results.cleanup is not None:
+        out.write("\n" + cleanup_line(results.cleanup) + "\n")
     inapplicable = sum(g["count"] for g in results.not_applicable())
     if inapplicable and not quiet:
         out.write(
@@ -379,6 +385,21 @@ def render_summary(
         out.write(f"\n{verdict.headline()}: {verdict.reasons()} ({counts})\n")
     else:
         out.write(f"\n{verdict.headline()}: {counts}\n")
+
+
+def cleanup_line(cleanup: Mapping[str, Any]) -> str:
+    """Return one line on the run's jobs after cleanup (found by the run marker)."""
+    if cleanup.get("unreadable"):
+        return (
+            f"jobs: cleanup could not read job history ({cleanup['unreadable']}); "
+            "the run's jobs are not proven ended"
+        )
+    left = list(cleanup.get("left_running") or [])
+    return (
+        f"jobs: {cleanup.get('found', 0)} of this run in job history "
+        f"(marker {cleanup.get('marker')}), killed at cleanup {cleanup.get('killed', 0)}, "
+        f"left running {len(left)}" + (f": {', '.join(left)}" if left else "")
+    )
 
 
 def _render_table(counts: Mapping[str, Mapping[str, int]], out: TextIO) -> None:

@@ -31,6 +31,7 @@ from linkis_harness import resources
 from linkis_harness.check import report
 from linkis_harness.check.terminal import CheckProgress
 from linkis_harness.client import versions as version_probe
+from linkis_harness.client.sweep import new_marker
 from linkis_harness.config import Settings
 from linkis_harness.core.versions import Version
 from linkis_harness.errors import ConfigError, ExitCode, HarnessError
@@ -154,6 +155,10 @@ def run_check(
             out.write(found.describe() + "\n")
         suite.linkis_version = str(found.version)
         if not quiet:
+            out.write(
+                f"jobs of this run carry '# linkis-harness-run: {suite.marker}'; "
+                "cleanup kills only those\n"
+            )
             out.write(
                 f"checking {run.settings.target} (profile {run.profile}, seed {run.seed}"
                 + (f", -m {run.markers!r}" if run.markers else "")
@@ -477,10 +482,14 @@ class _Suite:
             argv += ["--linkis-requests", str(requests)]
         self.events.touch()
         self._log = self.log_path.open("wb")
+        # Every job of the run carries this marker; the suite's cleanup kills only those.
+        self.marker = new_marker()
+        env = pytest_environment(run.settings, run.policy)
+        env["LINKIS_RUN_MARKER"] = self.marker
         self.proc = subprocess.Popen(
             argv,
             cwd=work,
-            env=pytest_environment(run.settings, run.policy),
+            env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -587,6 +596,7 @@ def _finish(
             wall_seconds=round(wall, 2),
             durations={k: round(v, 2) for k, v in results.durations().items()},
             linkis_version=suite.linkis_version,
+            run_marker=suite.marker,
         )
         try:
             page = write_check_report(run.report_dir, secrets=run.settings.secrets())
@@ -614,6 +624,8 @@ def _drain(
             progress.collected(parsed.collected)
         if parsed.pytest_exit is not None:
             results.pytest_exit = parsed.pytest_exit
+        if parsed.cleanup is not None:
+            results.cleanup = parsed.cleanup
         for family, seconds in parsed.teardown.items():
             results.teardown[family] = results.teardown.get(family, 0.0) + seconds
     return rest

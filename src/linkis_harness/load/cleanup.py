@@ -1,39 +1,41 @@
-"""Cleanup after a load run: kill what the run did not see finish, then ask job history.
+"""Cleanup after a load run: sweep job history for the run's jobs, kill the unfinished, prove it.
 
-The ledger the Locust processes wrote lists every job the run submitted and what the users saw
-of it. Jobs not seen finished are looked up in job history and killed when still running;
-then job history is asked about every job of the run, so "left running 0" is verified, not
-assumed. Cleanup obeys `--rate-limit` through the client's guard but never the job budget.
+Every job the run submits carries the run's marker (`core.runmarker`), written to the ledger
+before Locust starts. Cleanup is the sweep `check` uses too (`client.sweep`): job history is
+listed for the run's window, the jobs carrying the marker and not finished are killed, and each
+is asked again until it ended, so "left running 0" covers every job of the run, also those whose
+submit answer was garbled, timed out or failed a check (they never reach the ledger). A job
+without the marker is never touched. The ledger (what the users saw) only feeds the accounting.
+Cleanup obeys `--rate-limit` through the client's guard but never the job budget.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from linkis_harness.client import LinkisClient
+from linkis_harness.client.sweep import sweep_run
 from linkis_harness.core.jobstate import TERMINAL
-from linkis_harness.errors import HarnessError
 
 __all__ = ["Cleanup", "Ledger", "clean_up", "print_cleanup"]
 
 _TERMINAL = frozenset(str(s) for s in TERMINAL)
-_KILL_WAIT = (
-    30.0  # seconds to wait for killed jobs to show a terminal state in job history
-)
 
 
 @dataclass
 class Ledger:
-    """Jobs of the run: exec_id -> task_id/workload, and what the users saw."""
+    """Jobs of the run: exec_id -> task_id/workload, what the users saw, the run's marker."""
 
     submitted: dict[str, dict[str, Any]] = field(default_factory=dict)
     finished: dict[str, str] = field(default_factory=dict)
+    marker: str | None = None
+    since: float | None = (
+        None  # epoch seconds the run started (before its first submit)
+    )
 
     @classmethod
     def read(cls, path: Path) -> Ledger:
@@ -47,6 +49,9 @@ class Ledger:
                 continue  # a line cut short by a crash
             exec_id = event.get("exec_id")
             match event.get("event"):
+                case "run":
+                    ledger.marker = str(event.get("marker") or "") or None
+                    ledger.since = float(event.get("since") or 0.0) or None
                 case "submitted":
                     ledger.submitted[exec_id] = event
                 case "finished":
@@ -62,68 +67,56 @@ class Cleanup:
     ended_after_stop: Counter[str] = field(default_factory=Counter)
     left_running: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    # Jobs of the run job history shows that no usable submit answer named (garbled, timed
+    # out, failed a check): by their state after cleanup.
+    history_only: Counter[str] = field(default_factory=Counter)
 
 
-def _history_status(client: LinkisClient, task_id: Any) -> str | None:
-    try:
-        answer = client.job_history(task_id)
-    except HarnessError:
-        return None
-    task = (answer.data or {}).get("task") or {}
-    status = task.get("status") if answer.ok else None
-    return str(status) if status is not None else None
-
-
-def clean_up(client: LinkisClient, ledger: Ledger, out: TextIO) -> Cleanup:
-    """Kill every job the run did not see finish, then ask job history about every job."""
+def clean_up(
+    client: LinkisClient, ledger: Ledger, out: TextIO, *, since: float | None = None
+) -> Cleanup:
+    """Kill every unfinished job carrying the run's marker; account for them against the ledger."""
     result = Cleanup(submitted=len(ledger.submitted))
     for exec_id in ledger.submitted:
         if exec_id in ledger.finished:
             result.finished[ledger.finished[exec_id]] += 1
-    unfinished = {e: j for e, j in ledger.submitted.items() if e not in ledger.finished}
-    statuses = _statuses(client, unfinished)
-    to_kill = [e for e, s in statuses.items() if s not in _TERMINAL]
-    if to_kill:
-        out.write(f"load: cleanup: killing {len(to_kill)} job(s) still running\n")
-    for exec_id in to_kill:
-        try:
-            client.kill(exec_id, unfinished[exec_id].get("task_id"))
-        except HarnessError as exc:
-            out.write(f"load: cleanup: kill {exec_id} failed: {exc}\n")
-    deadline = time.monotonic() + _KILL_WAIT
-    pending = {e: unfinished[e] for e in to_kill}
-    while pending and time.monotonic() < deadline:
-        time.sleep(0.5)
-        for exec_id, status in _statuses(client, pending).items():
-            if status in _TERMINAL:
-                statuses[exec_id] = status
-                del pending[exec_id]
-    for status in statuses.values():
-        # Cancelled: killed by its user at the stop or by this cleanup. Any other terminal
-        # state: it ended on its own first (a kill of a finished job changes nothing, #4733).
-        if status == "Cancelled":
+    if ledger.marker is None:
+        result.unreadable.append("(the ledger names no run marker)")
+        return result
+    start = ledger.since or since
+    if start is None:
+        result.unreadable.append("(the ledger names no start time)")
+        return result
+    swept = sweep_run([client], ledger.marker, since=start)
+    if swept.unreadable is not None:
+        out.write(f"load: cleanup: {swept.unreadable}\n")
+        result.unreadable.append(f"(job history: {swept.unreadable})")
+        return result
+    if swept.killed:
+        out.write(f"load: cleanup: killed {len(swept.killed)} job(s) of the run\n")
+    by_task = {str(job.get("task_id")): e for e, job in ledger.submitted.items()}
+    for task_id, status in swept.marked.items():
+        seen = by_task.get(task_id)
+        if seen is None:
+            result.history_only[status] += 1
+        elif seen in ledger.finished:
+            continue
+        elif status == "Cancelled":
+            # Killed by its user at the stop or by this cleanup. Any other terminal state:
+            # it ended on its own first (a kill of a finished job changes nothing, #4733).
             result.killed += 1
         elif status in _TERMINAL:
             result.ended_after_stop[status] += 1
-    verified = _statuses(client, ledger.submitted)
-    for exec_id, status in verified.items():
-        if status is None:
-            result.unreadable.append(exec_id)
-        elif status not in _TERMINAL:
-            result.left_running.append(exec_id)
+    missing = [
+        e
+        for e, j in ledger.submitted.items()
+        if str(j.get("task_id")) not in swept.marked
+    ]
+    # A job the users saw submitted but job history does not show with the marker cannot be
+    # proven ended: it counts as not readable.
+    result.unreadable += missing
+    result.left_running = list(swept.left_running)
     return result
-
-
-def _statuses(
-    client: LinkisClient, jobs: dict[str, dict[str, Any]]
-) -> dict[str, str | None]:
-    if not jobs:
-        return {}
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        found = pool.map(
-            lambda item: _history_status(client, item[1].get("task_id")), jobs.items()
-        )
-        return dict(zip(jobs, found, strict=True))
 
 
 def print_cleanup(cleanup: Cleanup, out: TextIO) -> None:
@@ -135,6 +128,13 @@ def print_cleanup(cleanup: Cleanup, out: TextIO) -> None:
         f"jobs: submitted {cleanup.submitted}, finished {sum(cleanup.finished.values())} "
         f"({by_state}), killed at cleanup {cleanup.killed}"
         + (f", ended on their own after the stop {after}" if after else "")
+        + (
+            f", found only in job history {sum(cleanup.history_only.values())} ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(cleanup.history_only.items()))
+            + ")"
+            if cleanup.history_only
+            else ""
+        )
         + f", left running {len(cleanup.left_running) + len(cleanup.unreadable)}"
         + (
             f" ({len(cleanup.unreadable)} not readable in job history)"

@@ -6,6 +6,7 @@ Credentials and paths travel in the environment, never on a command line.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -180,6 +181,7 @@ def start(
     policy: SafetyPolicy,
     *,
     reports: bool,
+    marker: str = "",
 ) -> None:
     assert settings.target is not None
     argv = locust_argv(plan, settings.target, work, reports=reports)
@@ -188,6 +190,13 @@ def start(
     # A reused --report-dir must not mix two runs' jobs.
     for stale in (raw / "ledger.jsonl", raw / "samples.json", raw / "stop"):
         stale.unlink(missing_ok=True)
+    if marker:
+        # The run's marker goes to every process (the master forwards it to its workers)
+        # and into the ledger before the first job is submitted.
+        argv += ["--linkis-run-marker", marker]
+        raw.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"event": "run", "marker": marker, "since": time.time()})
+        (raw / "ledger.jsonl").write_text(line + "\n", encoding="utf-8")
     if plan.role == "local" and not plan.workers:
         fleet.start(
             "locust", argv, process_environment(settings, plan, work, policy), logs

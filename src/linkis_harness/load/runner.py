@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from linkis_harness.client import LinkisClient
+from linkis_harness.client.sweep import new_marker
 from linkis_harness.config import Settings
 from linkis_harness.errors import ConfigError, ExitCode
 from linkis_harness.load import capacity, procs, report
@@ -255,8 +256,13 @@ def _run_master(
     )
     problem: str | None = None
     interrupted = False
+    marker = new_marker()  # in the ledger and every submit before the first job
+    out.write(
+        f"load: jobs of this run carry '# linkis-harness-run: {marker}'; "
+        "cleanup kills only those\n"
+    )
     with procs.fleet() as fleet:
-        procs.start(fleet, settings, plan, work, policy, reports=reports)
+        procs.start(fleet, settings, plan, work, policy, reports=reports, marker=marker)
         try:
             problem = procs.supervise(fleet, plan, work, out, err)
         except KeyboardInterrupt:

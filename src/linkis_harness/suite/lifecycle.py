@@ -1,7 +1,10 @@
 """Job bookkeeping for the contract suite: submit, poll to the end, kill what is left, evidence.
 
-Every job the suite submits goes through `JobTracker.submit`, so the session can kill whatever
-is still running when it ends (also after Ctrl-C, from `pytest_sessionfinish`).
+Every job the suite submits goes through `JobTracker.submit`, which marks it with the run's
+marker (`core.runmarker`) and notes its owner before the request is sent. When the session ends
+(also after Ctrl-C, from `pytest_sessionfinish`) the tracker kills the jobs it knows by execID,
+then sweeps job history (`client.sweep`) for every job carrying the marker, so a job behind a
+garbled or lost submit answer is found too, and a job without the marker is never touched.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from linkis_harness.client.polling import (
     poll_once,
     wait_for_terminal,
 )
+from linkis_harness.client.sweep import SweepResult, new_marker, sweep_run
+from linkis_harness.core.runmarker import mark_body
 from linkis_harness.core.violation import Violation
 from linkis_harness.core.workload import Workload
 from linkis_harness.errors import ContractViolation, HarnessError
@@ -108,9 +113,6 @@ class SubmittedJob:
     submitted_at: float
     exec_id: str | None = None
     task_id: Any = None
-    # Wall-clock window (epoch seconds) of a submit whose answer was lost or garbled: the job
-    # may exist all the same, and cleanup looks it up in job history by this window.
-    unanswered: tuple[float, float] | None = None
 
     def require(self, check: str) -> str:
         """Return the execID, or raise a violation when the submit was refused."""
@@ -178,11 +180,17 @@ RUNNING_INTERVAL = 0.1
 class JobTracker:
     """Every job the suite submitted, so none is left running when the session ends."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, marker: str | None = None, *, since: float | None = None
+    ) -> None:
         self._jobs: list[SubmittedJob] = []
         self._ended: set[str] = set()
         self._lock = threading.Lock()
         self.clients: list[LinkisClient] = []
+        self.marker = marker if marker is not None else new_marker()
+        self.since = since if since is not None else time.time()
+        self.owners: list[LinkisClient] = []  # every client that submitted, noted first
+        self.swept: SweepResult | None = None
 
     @property
     def jobs(self) -> Sequence[SubmittedJob]:
@@ -190,18 +198,28 @@ class JobTracker:
 
     def submit(self, client: LinkisClient, workload: Workload) -> SubmittedJob:
         """Submit `workload` as `client`'s user and remember the job."""
-        started, wall = time.monotonic(), time.time()
-        answer = client.submit(workload.submit_body(user=client.user or ""))
+        body = mark_body(workload.submit_body(user=client.user or ""), self.marker)
+        self.note_owner(client)  # before the request: cleanup lists this user's history
+        started = time.monotonic()
+        answer = client.submit(body)
         job = SubmittedJob(workload, client, answer, started)
         if answer.ok:
             exec_id = answer.data.get("execID")
             job.exec_id = exec_id if isinstance(exec_id, str) and exec_id else None
             job.task_id = answer.data.get("taskID")
-        elif answer.envelope is None:
-            job.unanswered = (wall, time.time())
         with self._lock:
             self._jobs.append(job)
         return job
+
+    def note_owner(self, client: LinkisClient) -> None:
+        """Remember that `client` submits jobs of this run (call before the request)."""
+        with self._lock:
+            if client not in self.owners:
+                self.owners.append(client)
+
+    def mark(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Return `body` carrying this run's marker (for submits made outside `submit`)."""
+        return mark_body(body, self.marker)
 
     def ended(self, job: SubmittedJob) -> None:
         """Note that `job` reached a terminal state (no cleanup needed)."""
@@ -281,10 +299,9 @@ class JobTracker:
 
         The kill is verified: status is polled (and the kill sent again) until the job is
         terminal or `STOP_GRACE` passes, so one garbled answer does not leave a job running.
+        A job whose submit gave no execID is left to the sweep (`cleanup`).
         """
-        if job.exec_id is None:
-            return self._stop_unanswered(job)
-        if job.exec_id in self._ended:
+        if job.exec_id is None or job.exec_id in self._ended:
             return False
         killed = self._kill_until_terminal(job.owner, job.exec_id, job.task_id)
         self.ended(job)
@@ -308,48 +325,17 @@ class JobTracker:
                 return killed
             time.sleep(POLL_INTERVAL)
 
-    def _stop_unanswered(self, job: SubmittedJob) -> bool:
-        """Find and kill the job of a submit whose answer was lost (by owner and time window)."""
-        if job.unanswered is None:
-            return False
-        start, end = job.unanswered
-        deadline = time.monotonic() + STOP_GRACE
-        while True:
-            try:
-                answer = job.owner.job_history_list(
-                    startDate=int(start * 1000) - 1000,
-                    endDate=int(end * 1000) + 5000,
-                    pageSize=50,
-                )
-            except HarnessError:
-                return False
-            if answer.ok:
-                break
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(POLL_INTERVAL)
-        tasks = answer.data.get("tasks")
-        killed = False
-        for task in tasks if isinstance(tasks, list) else []:
-            exec_id = task.get("strongerExecId") if isinstance(task, dict) else None
-            if (
-                isinstance(exec_id, str)
-                and task.get("executeUser") == job.owner.user
-                and not is_terminal(str(task.get("status")))
-            ):
-                killed |= self._kill_until_terminal(
-                    job.owner, exec_id, task.get("taskID")
-                )
-        job.unanswered = None
-        return killed
-
     def cleanup(self) -> list[str]:
-        """Kill every tracked job not known to have ended; return what was killed."""
-        return [
-            job.exec_id or f"(lost submit of {job.workload.name})"
-            for job in self.jobs
-            if self.stop(job)
-        ]
+        """Kill every job of the run not known to have ended; return what was killed.
+
+        First the jobs known by execID, then every job job history shows with this run's
+        marker (a submit whose answer was garbled, timed out or failed a check included).
+        """
+        killed = [job.exec_id for job in self.jobs if job.exec_id and self.stop(job)]
+        if not self.owners:
+            return killed
+        self.swept = sweep_run(self.owners, self.marker, since=self.since)
+        return killed + [e for e in self.swept.killed if e not in killed]
 
     def close(self) -> None:
         for client in self.clients:

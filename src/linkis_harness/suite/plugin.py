@@ -613,6 +613,10 @@ class _ReportPlugin:
             _junit_warning(report.nodeid, event["warning"])
         self._write(event)
 
+    def cleanup_event(self, **fields: Any) -> None:
+        """Report the session's cleanup (the run's jobs found by marker, killed, left)."""
+        self._write({"event": "cleanup", **fields})
+
     def _reproducer(
         self, nodeid: str, finding: dict[str, Any]
     ) -> dict[str, str] | None:

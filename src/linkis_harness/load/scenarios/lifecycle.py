@@ -16,6 +16,7 @@ from typing import Any
 from linkis_harness.core.jobstate import count_retries
 from linkis_harness.core.logcheck import check_pages
 from linkis_harness.core.logs import split_log
+from linkis_harness.core.runmarker import mark_body
 from linkis_harness.core.sla import OPERATIONS
 from linkis_harness.core.violation import Violation
 from linkis_harness.core.workload import Workload
@@ -52,8 +53,10 @@ class Lifecycle:
         rng: random.Random,
         sleep: Callable[[float], None],
         on_running: Callable[[Job], None] | None = None,
+        marker: str = "",
     ) -> None:
         self.http = http
+        self.marker = marker  # the run's marker, carried by every job it submits
         self.user = user
         self.poll_interval = poll_interval
         self.kill_fraction = kill_fraction
@@ -67,7 +70,9 @@ class Lifecycle:
             "POST",
             "/entrance/submit",
             "submit",
-            body=workload.submit_body(user=self.user),
+            body=mark_body(workload.submit_body(user=self.user), self.marker)
+            if self.marker
+            else workload.submit_body(user=self.user),
             expected_method="/api/entrance/submit",
             check=check_submit,
         )

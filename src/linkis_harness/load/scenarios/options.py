@@ -65,6 +65,12 @@ def add_arguments(parser: Any) -> None:
         help="SLA evaluated live for --linkis-sla-abort (repeatable).",
     )
     group.add_argument(
+        "--linkis-run-marker",
+        default="",
+        env_var="LINKIS_LOAD_RUN_MARKER",
+        help="The run's marker: every job carries it, cleanup kills only jobs that do.",
+    )
+    group.add_argument(
         "--linkis-sla-abort",
         action="store_true",
         default=False,
@@ -82,6 +88,7 @@ class RunOptions:
     submit_rate: float
     slas: tuple[str, ...]
     sla_abort: bool
+    run_marker: str = ""
 
     @classmethod
     def from_parsed(cls, parsed: Any) -> RunOptions:
@@ -94,6 +101,7 @@ class RunOptions:
             submit_rate=float(getattr(parsed, "linkis_submit_rate", 0.0) or 0.0),
             slas=tuple(getattr(parsed, "linkis_sla", None) or ()),
             sla_abort=bool(getattr(parsed, "linkis_sla_abort", False)),
+            run_marker=str(getattr(parsed, "linkis_run_marker", "") or ""),
         )
 
 
