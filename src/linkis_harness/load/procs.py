@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TextIO
 
+from linkis_harness.client.sweep import new_marker
 from linkis_harness.config import Settings
 from linkis_harness.load.plan import LoadPlan, workload_file
 from linkis_harness.resources import data_dir
@@ -190,13 +191,13 @@ def start(
     # A reused --report-dir must not mix two runs' jobs.
     for stale in (raw / "ledger.jsonl", raw / "samples.json", raw / "stop"):
         stale.unlink(missing_ok=True)
-    if marker:
-        # The run's marker goes to every process (the master forwards it to its workers)
-        # and into the ledger before the first job is submitted.
-        argv += ["--linkis-run-marker", marker]
-        raw.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"event": "run", "marker": marker, "since": time.time()})
-        (raw / "ledger.jsonl").write_text(line + "\n", encoding="utf-8")
+    # The run's marker goes to every process (the master forwards it to its workers) and
+    # into the ledger before the first job is submitted: cleanup finds the jobs by it.
+    marker = marker or new_marker()
+    argv += ["--linkis-run-marker", marker]
+    raw.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"event": "run", "marker": marker, "since": time.time()})
+    (raw / "ledger.jsonl").write_text(line + "\n", encoding="utf-8")
     if plan.role == "local" and not plan.workers:
         fleet.start(
             "locust", argv, process_environment(settings, plan, work, policy), logs
