@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
+import pluggy
 import pytest
 
 from linkis_harness import config as harness_config
@@ -76,8 +77,8 @@ def option(pytestconfig: pytest.Config, name: str) -> str | None:
     """Read `--linkis-<name>`, else its LINKIS_* variable, else None."""
     value = pytestconfig.getoption(f"--linkis-{name}")
     if value is None:
-        value = os.environ.get(_OPTIONS[name][0]) or None
-    return value
+        return os.environ.get(_OPTIONS[name][0]) or None
+    return str(value)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -147,7 +148,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None]:
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
     """Report the safety guard's refusals (--read-only, --max-jobs) as skips, not errors."""
     outcome = yield
     report = outcome.get_result()

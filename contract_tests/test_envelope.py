@@ -10,6 +10,7 @@ the framework's own error body (§1.1), never a 5xx.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -54,7 +55,7 @@ def test_entrance_answers_are_envelopes(
 ) -> None:
     exec_id = done_job.exec_id
     assert exec_id is not None
-    call = {
+    call: Callable[[], Answer] = {
         "status": lambda: client.status(exec_id, done_job.task_id),
         "progress": lambda: client.progress(exec_id),
         "progressWithResource": lambda: client.progress_with_resource(exec_id),

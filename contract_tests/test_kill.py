@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -43,7 +43,7 @@ def _state(answer: Answer) -> str | None:
 
 
 def _wait_terminal(
-    client: LinkisClient, exec_id: str, task_id: object, bound: float
+    client: LinkisClient, exec_id: str, task_id: int | str | None, bound: float
 ) -> list[Answer]:
     """Poll status (with taskID, which survives eviction) until terminal or `bound` seconds."""
     answers: list[Answer] = []
@@ -112,7 +112,7 @@ def test_peer_cannot_read_job_history(
 def test_peer_reading_status_and_log_is_reported(
     peer_client: LinkisClient,
     victim: RunningJob,
-    record_property: pytest.RecordProperty,
+    record_property: Callable[[str, object], None],
 ) -> None:
     exec_id = victim.job.require(CHECK)
     readable = []

@@ -145,9 +145,8 @@ def test_rule_case(
         )
     if not row.held:
         # Rule tokens by fingerprint, and the run's own secrets (a gateway may echo them).
-        redact = Redactor(
-            pytestconfig.stash[_TOKENS], secrets=rules_runner.settings.secrets()
-        )
+        tokens: list[str] = pytestconfig.stash[_TOKENS]
+        redact = Redactor(tokens, secrets=rules_runner.settings.secrets())
         raise ContractViolation(
             "rules",
             redact(row.reason),

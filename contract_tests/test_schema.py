@@ -175,7 +175,7 @@ def _load_schema() -> Any:
     }
     if seed is not None:
         config["seed"] = int(seed)
-    loaded = schemathesis.openapi.from_path(
+    loaded: Any = schemathesis.openapi.from_path(
         spec, config=schemathesis.Config.from_dict(config)
     )
     excluded = list(_EXCLUDED) + (list(_CHANGING) if _POLICY.read_only else [])
