@@ -22,8 +22,13 @@ from hypothesis import strategies as st
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.client.polling import is_terminal
-from linkis_harness.core.logcheck import check_buckets, check_pages
-from linkis_harness.core.logs import LogPage
+from linkis_harness.core.logcheck import (
+    check_buckets,
+    check_numbered,
+    check_pages,
+    numbered_counts,
+)
+from linkis_harness.core.logs import LogPage, read_lines, split_log
 from linkis_harness.core.violation import Violation
 from linkis_harness.suite.lifecycle import (
     FinishedJob,
@@ -165,8 +170,13 @@ def check_reads(
     *,
     finished: bool,
     exec_id: str,
+    numbered: tuple[str, int] | None = None,
 ) -> None:
-    """Raise the first defect of `reads` against the full read, with the page that showed it."""
+    """Raise the first defect of `reads` against the full read, with the page that showed it.
+
+    With `numbered` (the workload's numbered lines) and a finished log read from its start,
+    each numbered line must appear exactly once in the full read and across the pages.
+    """
     pages = [r.page for r in reads]
     plan = ", ".join(f"({p.from_line}, {p.size})->{p.next_from_line}" for p in pages)
     for found in check_pages(full, pages, finished=finished):
@@ -181,6 +191,27 @@ def check_reads(
     for read in reads:
         for found in check_buckets(read.page.log):
             raise with_evidence(found, read.answer, operation="log", exec_id=exec_id)
+    if numbered is None or not finished or reads[0].page.from_line not in (None, 0):
+        return
+    text, count = numbered
+    paged = numbered_counts(
+        (line for r in reads for line in split_log(r.page.log[3])), text
+    )
+    for where, counts, shown in (
+        (
+            "the full read (distinctLevel=false)",
+            numbered_counts(full, text),
+            full_answers,
+        ),
+        (f"the {len(reads)} pages (fromLine, size)->fromLine: {plan}", paged, []),
+    ):
+        for found in check_numbered(counts, text, count, where=where):
+            raise with_evidence(
+                found,
+                *(shown[:1] or [reads[0].answer]),
+                operation="log",
+                exec_id=exec_id,
+            )
 
 
 def _examples(
@@ -202,6 +233,13 @@ def _examples(
         return seed(int(chosen) if str(chosen).isdigit() else chosen)(wrapped)
 
     return wrap
+
+
+def _numbered(finished: FinishedJob) -> tuple[str, int] | None:
+    """The numbered lines a job must have printed: only if it ended as its workload expects."""
+    if finished.final_state not in finished.workload.expect_status:
+        return None  # reported by the states checks; the job printed only some lines
+    return finished.workload.numbered
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +276,14 @@ def test_pages_of_a_finished_log_match_a_full_read(
         first, sizes = plan
         reads = page_through(client, exec_id, first, sizes, drain=True)
         full, full_answers = full_read(client, exec_id)
-        check_reads(reads, full, full_answers, finished=True, exec_id=exec_id)
+        check_reads(
+            reads,
+            full,
+            full_answers,
+            finished=True,
+            exec_id=exec_id,
+            numbered=_numbered(longest_finished_log),
+        )
 
     run()
 
@@ -285,9 +330,17 @@ def test_entrance_log_matches_log_file(
         pytest.skip(
             f"openLog did not give the file ({opened.http_status}, status {opened.status})"
         )
-    # Blank lines are not stored in HDFS logs and dropped from local files at the end (§13).
-    in_entrance = [line for line in entrance if line.strip()]
-    in_file = [line for line in log[3].splitlines() if line.strip()]
+    # Blank lines are not stored in HDFS logs and dropped from local files at the end (§13);
+    # openLog reads the file with BufferedReader.readLine (lines end at \n, \r, \r\n), which
+    # also splits a line the entrance served whole from its cache: both sides are read so.
+    in_entrance = [line for line in read_lines("\n".join(entrance)) if line.strip()]
+    in_file = [line for line in read_lines(log[3]) if line.strip()]
+    numbered = _numbered(finished)
+    if numbered is not None:
+        text, count = numbered
+        counts = numbered_counts(in_file, text)
+        for found in check_numbered(counts, text, count, where=f"the log file {path}"):
+            raise with_evidence(found, opened, operation="openLog", exec_id=exec_id)
     if in_entrance == in_file:
         return
     diff = list(

@@ -54,6 +54,7 @@ EXPECTED_FAMILY = {
     "log-overshoot": "log",
     "log-wrong-bucket": "log",
     "log-flush-gap": "log",
+    "log-drop-line": "log",
     "kill-noop": "kill",
     "kill-any-user": "kill",
     "history-any-user": "kill",
@@ -66,7 +67,7 @@ EXPECTED_FAMILY = {
     "server-error": "schema",
 }
 # Faults whose defect only shows in the standard profile's workloads (a log longer than 500 lines).
-STANDARD_ONLY = {"log-flush-gap"}
+STANDARD_ONLY = {"log-flush-gap", "log-drop-line"}
 SPEED = 4.0
 PROXY_RULES = data_dir("fixtures") / "rules" / "proxy.properties"
 TOKEN_RULES = data_dir("fixtures") / "rules" / "tokens.properties"

@@ -46,8 +46,8 @@ def test_engine_lines_follow_the_issue_format() -> None:
     lines = [engine_line(i, 20) for i in range(engine_output_size(20))]
     mains = [line for line in lines if line.level is not None]
     assert [line.text for line in mains][:2] == [
-        "linkis-sim line 1/20",
-        "linkis-sim line 2/20",
+        "linkis-harness: log line 1 of 20",
+        "linkis-harness: log line 2 of 20",
     ]
     levels = {line.engine_index: line.level for line in mains}
     assert levels[10] == levels[20] == "ERROR"
@@ -65,7 +65,11 @@ def test_engine_lines_follow_the_issue_format() -> None:
 def test_a_line_that_is_both_7th_and_13th_gets_continuation_then_blank() -> None:
     start = engine_output_size(90)
     texts = [engine_line(start + i, 100).text for i in range(3)]
-    assert texts == ["linkis-sim line 91/100", "    at linkis.sim.Frame(91)", ""]
+    assert texts == [
+        "linkis-harness: log line 91 of 100",
+        "    at linkis.sim.Frame(91)",
+        "",
+    ]
 
 
 @given(st.integers(min_value=0, max_value=10**7))

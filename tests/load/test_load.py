@@ -31,8 +31,13 @@ engineType: shell-1
 runType: shell
 code: |
   # linkis-sim: duration=1 lines=20 rows=3
+  for i in $(seq 1 20); do echo "linkis-harness: log line $i of 20" >&2; done
   printf 'a\\nb\\nc\\n'
-expect: {status: Succeed, within: 60, rows: 3}
+expect:
+  status: Succeed
+  within: 60
+  rows: 3
+  numbered: {text: "linkis-harness: log line {n} of 20", count: 20}
 weight: 3
 """
 SLOW = """\
@@ -188,6 +193,8 @@ def test_impossible_sla_exits_1_with_the_table(workloads: Path) -> None:
         # A backward step or a progress drop stands unless the job's log proves a retry.
         ("state-regression", "[states] job state went backwards"),
         ("progress-decrease", "[progress] progress went down"),
+        # A line lost before it is served: only the numbered lines show it.
+        ("log-drop-line", "[log] numbered log lines missing"),
     ],
 )
 def test_fault_mode_counts_violations_with_their_reason(

@@ -18,6 +18,7 @@ import pytest
 
 from linkis_harness.cli import run
 from linkis_harness.core.execid import ExecId
+from linkis_harness.core.logcheck import numbered_counts
 from linkis_harness.core.logs import LogLevel, classify
 from linkis_harness.simulator.faults import FAULTS
 from linkis_harness.simulator.launch import RunningSimulator, start_simulator
@@ -38,6 +39,7 @@ GROUPS = {
     "kill": "masked-crash,kill-noop,kill-any-user,progress-decrease",
     "access": "execid-garbled,auth-bypass,token-any-user,proxy-wildcard",
     "log": "log-lose-lines,log-duplicate-lines,log-overshoot,log-wrong-bucket,log-flush-gap",
+    "drop": "log-drop-line",
 }
 GROUP_OF = {name: group for group, names in GROUPS.items() for name in names.split(",")}
 Probe = Callable[[str], bool]
@@ -270,6 +272,12 @@ def log_flush_gap(url: str) -> bool:
     assert len(lines) > 550
     assert any(line.strip() for line in lines[500:550])
     return _page(alice, exec_id, 500, 50)["log"][3] == ""  # type: ignore[index]
+
+
+def log_drop_line(url: str) -> bool:
+    _, _, lines = _finished_log(url)
+    numbers = numbered_counts(lines, "log line {n} of 600")
+    return sorted(numbers) != list(range(1, 601))
 
 
 PROBES: dict[str, Probe] = {name: globals()[name.replace("-", "_")] for name in FAULTS}

@@ -138,7 +138,7 @@ def test_a_log_script_reveals_its_chunks_over_time() -> None:
     assert script.size(25.0) == 2 + engine_output_size(100) + 1
     page = script.lines(0, 5, 25.0)
     assert page[:2] == ["a", "b"]
-    assert page[2].endswith("INFO linkis-sim line 1/100")
+    assert page[2].endswith("INFO linkis-harness: log line 1 of 100")
     assert script.lines(script.size(25.0) - 1, 10**9, 25.0) == ["end"]
     killed = EngineChunk(10.0, 20.0, 100, cut=30)
     assert killed.visible(25.0) == engine_output_size(30)

@@ -118,7 +118,7 @@ def engine_line_count(size: int) -> int:
 def engine_lines(start: int, stop: int, total: int) -> Iterator[EngineLine]:
     """Yield output lines `start` … `stop - 1` of an engine that emits `total` lines, in O(stop - start).
 
-    Line k (1-based) is `linkis-sim line k/N` at ERROR when k%10==0, WARN when k%5==0, else
+    Line k (1-based) is `linkis-harness: log line k of N` (what `shell-long-log` prints) at ERROR when k%10==0, WARN when k%5==0, else
     INFO; every 7th is followed by an untagged continuation `    at linkis.sim.Frame(k)`, every
     13th by a blank line.
     """
@@ -127,7 +127,7 @@ def engine_lines(start: int, stop: int, total: int) -> Iterator[EngineLine]:
     for _ in range(start, stop):
         if offset == 0:
             level = "ERROR" if k % 10 == 0 else "WARN" if k % 5 == 0 else "INFO"
-            yield EngineLine(k, level, f"linkis-sim line {k}/{total}")
+            yield EngineLine(k, level, f"linkis-harness: log line {k} of {total}")
         elif offset == 1 and k % 7 == 0:
             yield EngineLine(k, None, f"    at linkis.sim.Frame({k})")
         else:

@@ -7,8 +7,9 @@ classification. The line model is `core/logs.py`'s.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 
 from linkis_harness.core.logs import (
@@ -23,7 +24,7 @@ from linkis_harness.core.logs import (
 )
 from linkis_harness.core.violation import Violation
 
-__all__ = ["check_buckets", "check_pages"]
+__all__ = ["check_buckets", "check_numbered", "check_pages", "numbered_counts"]
 
 _CHECK = "log"
 
@@ -276,4 +277,71 @@ def check_buckets(log: tuple[str, str, str, str]) -> list[Violation]:
         ("error", "warn", "info"), lines[:3], expected, strict=True
     ):
         found += _bucket_mismatch(name, have, want, counted)
+    return found
+
+
+def _numbered_pattern(text: str) -> re.Pattern[str]:
+    before, _, after = text.partition("{n}")
+    # Digits right after the text before {n}, and no digit after them: line 5 is not line 50.
+    return re.compile(re.escape(before) + r"(\d+)(?!\d)" + re.escape(after))
+
+
+def numbered_counts(lines: Iterable[str], text: str) -> Counter[int]:
+    """How often each number appears in `lines` where `text` has `{n}` (a line may hold several)."""
+    pattern = _numbered_pattern(text)
+    counts: Counter[int] = Counter()
+    for line in lines:
+        counts.update(int(m.group(1)) for m in pattern.finditer(line))
+    return counts
+
+
+def _numbers_text(numbers: Sequence[int]) -> str:
+    shown = ", ".join(map(str, numbers[:10]))
+    return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+
+def check_numbered(
+    counts: Counter[int],
+    text: str,
+    count: int,
+    *,
+    where: str,
+    at_most_once: bool = False,
+) -> list[Violation]:
+    """Each of the job's numbered lines 1..`count` appears exactly once in `where`.
+
+    `counts` comes from `numbered_counts`. `at_most_once` checks only for duplicates and
+    inventions (for reads that did not cover the whole log).
+    """
+    found: list[Violation] = []
+    missing = [n for n in range(1, count + 1) if not counts[n]]
+    twice = sorted(n for n, seen in counts.items() if seen > 1 and 1 <= n <= count)
+    foreign = sorted(n for n in counts if not 1 <= n <= count)
+    line = text.replace("{n}", "N")
+    if missing and not at_most_once:
+        found.append(
+            Violation(
+                _CHECK,
+                "numbered log lines missing",
+                f"{where}: {len(missing)} of the {count} lines {line!r} never appear: "
+                f"N = {_numbers_text(missing)}",
+            )
+        )
+    if twice:
+        found.append(
+            Violation(
+                _CHECK,
+                "numbered log lines repeated",
+                f"{where}: {len(twice)} of the lines {line!r} appear more than once: "
+                f"N = {_numbers_text(twice)}",
+            )
+        )
+    if foreign:
+        found.append(
+            Violation(
+                _CHECK,
+                "numbered log line the job never printed",
+                f"{where}: lines {line!r} with N outside 1..{count}: N = {_numbers_text(foreign)}",
+            )
+        )
     return found

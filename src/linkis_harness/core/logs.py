@@ -28,6 +28,7 @@ __all__ = [
     "format_log_line",
     "is_excluded",
     "page_range",
+    "read_lines",
     "split_log",
 ]
 
@@ -116,8 +117,32 @@ def buckets(
 
 
 def split_log(text: str) -> list[str]:
-    """Split a joined log string into lines; `""` is no lines (not one blank line)."""
+    r"""Split one `/log` answer's string into the lines the entrance joined; `""` is no lines.
+
+    The entrance joins the lines it consumed with `\n` (`LogReader.readArray`/`read`), and a
+    line it serves from its cache may itself hold a `\r` (`CacheLogWriter.write` splits what
+    it is given on `\n` only): so an answer is split on `\n` only, never with
+    `str.splitlines()`, to count the lines a read consumed.
+    """
     return text.split("\n") if text else []
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def read_lines(text: str) -> list[str]:
+    r"""Split text into lines the way Linkis reads a log *file*: `BufferedReader.readLine`.
+
+    Lines end at `\n`, `\r` or `\r\n` only (not at `\x0b`, `\x0c`, `\x1c`-`\x1e`, `\x85`,
+    `\u2028`, `\u2029`, which `str.splitlines()` also splits on); a final line end adds no empty
+    line. Used by the entrance when it serves a log from the file (`LogReader.readLog`,
+    commons-io `LineIterator`) and by `openLog` (`StorageScriptFsReader`), so comparing what the
+    entrance served with the file means reading both with this rule.
+    """
+    parts = _LINE_END.split(text)
+    if parts and parts[-1] == "":
+        parts.pop()
+    return parts
 
 
 @dataclass(frozen=True, slots=True)

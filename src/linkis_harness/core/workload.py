@@ -33,7 +33,8 @@ PROFILES = ("smoke", "standard", "deep")
 _KEYS = frozenset(
     {"name", "engineType", "runType", "code", "expect", "weight", "profiles", "labels"}
 )
-_EXPECT_KEYS = frozenset({"status", "within", "rows"})
+_EXPECT_KEYS = frozenset({"status", "within", "rows", "numbered"})
+NUMBER_MARK = "{n}"
 _TERMINAL_NAMES = tuple(sorted(str(s) for s in TERMINAL))
 
 
@@ -48,6 +49,9 @@ class Workload:
     expect_status: tuple[str, ...]
     within: float
     rows: int | None = None
+    # Numbered log lines the job prints: (text with `{n}` for the number, count): lines
+    # 1..count must each appear exactly once in the job's log (`core.logcheck.check_numbered`).
+    numbered: tuple[str, int] | None = None
     weight: int = 1
     profiles: tuple[str, ...] = PROFILES
     labels: tuple[tuple[str, str], ...] = ()
@@ -99,7 +103,7 @@ class Workload:
         bad = sorted(set(map(str, expect)) - _EXPECT_KEYS)
         if bad:
             raise ConfigError(
-                f"{source}: unknown key 'expect.{bad[0]}'; expected status, within, rows"
+                f"{source}: unknown key 'expect.{bad[0]}'; expected status, within, rows, numbered"
             )
         return cls(
             name=_text(data, "name", source),
@@ -109,6 +113,7 @@ class Workload:
             expect_status=_statuses(expect.get("status"), source),
             within=_positive(expect.get("within"), "expect.within", source),
             rows=_rows(expect.get("rows"), source),
+            numbered=_numbered(expect.get("numbered"), source),
             weight=int(_positive(data.get("weight", 1), "weight", source)),
             profiles=_profiles(data.get("profiles", list(PROFILES)), source),
             labels=_labels(data.get("labels", {}), source),
@@ -178,3 +183,28 @@ def _labels(value: object, source: str) -> tuple[tuple[str, str], ...]:
                 f"{source}: 'labels.{key}' is set by the harness; use 'engineType' at the top level"
             )
     return tuple((str(k), str(v)) for k, v in value.items())
+
+
+def _numbered(value: object, source: str) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    example = '{text: "log line {n} of 2000", count: 2000}'
+    if not isinstance(value, Mapping) or set(map(str, value)) != {"text", "count"}:
+        raise ConfigError(
+            f"{source}: 'expect.numbered' must be a mapping such as {example}, got {value!r}"
+        )
+    text, count = value["text"], value["count"]
+    if (
+        not isinstance(text, str)
+        or text.count(NUMBER_MARK) != 1
+        or text.startswith(NUMBER_MARK)
+    ):
+        raise ConfigError(
+            f"{source}: 'expect.numbered.text' must hold {NUMBER_MARK} once, after some text "
+            f"(e.g. {example}), got {text!r}"
+        )
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ConfigError(
+            f"{source}: 'expect.numbered.count' must be a whole number >= 1, got {count!r}"
+        )
+    return text, count

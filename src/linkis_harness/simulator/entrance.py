@@ -7,6 +7,7 @@ The state and progress fault modes act here, once each.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -91,6 +92,10 @@ class EntranceApi:
         if refusal is not None:  # an interceptor: the row exists and becomes Failed
             self.store.reject(job, refusal.code, refusal.desc)
             return self.answer.error_code(refusal.code, refusal.desc)
+        if self.faults.log_drop_line and job.directive.lines:
+            # One engine line, chosen by the job's own taskID (reproducible), is never written.
+            job.lost_line = random.Random(job.task_id).randint(1, job.directive.lines)
+            self.store.history.update(job)
         self.store.admit(job)
         data = {
             "taskID": task_id_of(job, self.faults),

@@ -100,6 +100,12 @@ _CATALOGUE = (
         "#3742: in a log longer than 500 lines, lines 500-549 are never returned",
     ),
     Fault(
+        "log-drop-line",
+        "log",
+        "one engine line of each job (seeded by its taskID) is never written: no read, "
+        "full read or log file has it, and the line count is one less",
+    ),
+    Fault(
         "kill-noop",
         "kill",
         "kill answers success but the job runs on to its natural end",
@@ -207,6 +213,10 @@ class Faults:
     @property
     def log_flush_gap(self) -> bool:
         return "log-flush-gap" in self.names
+
+    @property
+    def log_drop_line(self) -> bool:
+        return "log-drop-line" in self.names
 
     @property
     def kill_noop(self) -> bool:

@@ -47,6 +47,7 @@ _FIELDS = (
     "submitted",
     "killed_at",
     "legacy",
+    "lost_line",
 )
 
 

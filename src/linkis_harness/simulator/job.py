@@ -88,6 +88,9 @@ class Job:
     killed_at: float | None = None
     error: tuple[int, str] | None = None
     legacy: bool = False  # a 0.x entrance: legacy execID layout
+    lost_line: int | None = (
+        None  # `log-drop-line`: this engine line (1-based) is never written
+    )
     memo: PollMemo = field(default_factory=PollMemo)
     _log: LogScript | None = None
 

@@ -41,6 +41,8 @@ class LoggedJob(Protocol):
     def window(self) -> tuple[float, float]: ...
     @property
     def killed_at(self) -> float | None: ...
+    @property
+    def lost_line(self) -> int | None: ...
 
 
 BANNER = "************************************SCRIPT CODE************************************"
@@ -64,12 +66,16 @@ class FixedChunk:
 
 @dataclass(frozen=True, slots=True)
 class EngineChunk:
-    """`total` engine lines emitted evenly over [start, end); `cut` stops it early (a kill)."""
+    """`total` engine lines emitted evenly over [start, end); `cut` stops it early (a kill).
+
+    `lost` (the `log-drop-line` fault) is an output line index that is never written.
+    """
 
     start: float
     end: float
     total: int
     cut: int | None = None
+    lost: int | None = None
 
     def emitted(self, now: float) -> int:
         if now >= self.end:
@@ -83,9 +89,20 @@ class EngineChunk:
         return count if self.cut is None else min(count, self.cut)
 
     def visible(self, now: float) -> int:
-        return engine_output_size(self.emitted(now))
+        written = engine_output_size(self.emitted(now))
+        return written - (self.lost is not None and self.lost < written)
 
     def lines(self, start: int, stop: int) -> list[str]:
+        if self.lost is None:
+            return self._written(start, stop)
+        low = start + (start >= self.lost)
+        high = stop + (stop > self.lost)
+        out = self._written(low, high)
+        if low <= self.lost < high:
+            del out[self.lost - low]
+        return out
+
+    def _written(self, start: int, stop: int) -> list[str]:
         step = (self.end - self.start) / max(self.total, 1)
         seconds: dict[
             int, datetime
@@ -212,10 +229,11 @@ def build_log(job: LoggedJob) -> LogScript:
             attempt += 1
         chunks.append(FixedChunk(at, _lifecycle_lines(state, at, attempt)))
         if state == JobState.RUNNING.value and at == start and job.directive.lines:
-            engine = EngineChunk(start, end, job.directive.lines)
+            lost = job.lost_line
+            lost_at = None if lost is None else engine_output_size(lost - 1)
+            engine = EngineChunk(start, end, job.directive.lines, lost=lost_at)
             if job.killed_at is not None:
-                engine = EngineChunk(
-                    start, end, job.directive.lines, engine.emitted(job.killed_at)
-                )
+                cut = engine.emitted(job.killed_at)
+                engine = EngineChunk(start, end, job.directive.lines, cut, lost_at)
             chunks.append(engine)
     return LogScript(tuple(chunks))

@@ -18,7 +18,8 @@ from linkis_harness.core.jobstate import (
     first_illegal_step,
     first_unexplained_step,
 )
-from linkis_harness.core.logs import LogPage
+from linkis_harness.core.logcheck import check_numbered, numbered_counts
+from linkis_harness.core.logs import LogPage, split_log
 from linkis_harness.core.violation import Violation
 from linkis_harness.core.workload import Workload
 
@@ -48,6 +49,7 @@ class Job:
     retries_seen: int = 0
     kill_accepted: bool = False
     ended_at: float | None = None
+    running_compared: bool = False
 
     @property
     def state(self) -> str | None:
@@ -103,6 +105,23 @@ class Job:
         if value < previous and not retried:
             self.drops.append(f"{previous} then {value} while {self.state}")
         return None
+
+    def numbered_in_pages(self) -> list[Violation]:
+        """No numbered line of the workload twice (or invented) across the pages read so far.
+
+        At most once, not exactly once: pages read while the job ran and after its end count
+        lines differently on real 1.4 (see `Lifecycle.drain_log`); the full read after the end
+        proves each line present.
+        """
+        if self.workload.numbered is None:
+            return []
+        text, count = self.workload.numbered
+        counts = numbered_counts(
+            (line for page in self.pages for line in split_log(page.log[3])), text
+        )
+        return check_numbered(
+            counts, text, count, where=f"{len(self.pages)} pages", at_most_once=True
+        )
 
     def unexplained_steps(self, retries: int) -> Violation | None:
         """The first observed step the job's `retries` (from its log) do not explain."""

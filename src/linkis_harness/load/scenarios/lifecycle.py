@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from linkis_harness.core.jobstate import count_retries
-from linkis_harness.core.logcheck import check_pages
+from linkis_harness.core.logcheck import check_numbered, check_pages, numbered_counts
 from linkis_harness.core.logs import split_log
 from linkis_harness.core.runmarker import mark_body
 from linkis_harness.core.sla import OPERATIONS
@@ -33,6 +33,10 @@ from linkis_harness.load.scenarios.job import (
 from linkis_harness.load.scenarios.wire import Http
 
 _FULL_READ = 10_000  # size=-1 reads up to 10000 lines per page (§4)
+_PAGE = 100  # lines per log read while the job runs (the entrance's default size)
+_CACHE_MAX = (
+    500  # 1.4.0 EntranceConfiguration.scala:51 wds.linkis.entrance.log.cacheMax
+)
 # Job history may lag the entrance a little: the contract suite's grace (test_states.py).
 HISTORY_GRACE = 2.0
 HISTORY_RETRY = 0.25
@@ -142,7 +146,9 @@ class Lifecycle:
                 check=job.observe_progress,
                 exec_id=job.exec_id,
             )
-        self.read_log(job, size=100)
+        consumed = self.read_log(job, size=_PAGE)
+        if consumed is not None and consumed < _PAGE and not job.running_compared:
+            self.compare_while_running(job)
         if job.kill_planned and not job.kill_accepted and job.state == "Running":
             self.kill(job)
         return True
@@ -163,6 +169,30 @@ class Lifecycle:
         if envelope is None:
             return None
         return job.next_line - start
+
+    def compare_while_running(self, job: Job) -> None:
+        """Once the client caught up with a running job, compare its pages with a full read.
+
+        Both come from the entrance's in-memory cache only while the log is shorter than the
+        cache (`wds.linkis.entrance.log.cacheMax`, 500; 1.4.0 EntranceConfiguration.scala:51):
+        a longer log is partly served from the file (CacheLogReader.scala:54), whose line
+        numbers differ (a blank line at each flush, LogWriter.scala:42), so the reads would
+        not be taken under the same conditions. Done once per job.
+        """
+        job.running_compared = True
+        full = self.full_log(job)
+        if full is None or len(full) >= _CACHE_MAX:
+            return
+        self.report_log(job, check_pages(full, job.pages, finished=False))
+        self.report_log(job, job.numbered_in_pages())
+
+    def report_log(self, job: Job, found: list[Violation]) -> None:
+        if found:
+            self.http.metric(
+                f"log_check {job.workload.name}",
+                0.0,
+                found[0].to_exception(operation=OPERATIONS["log"], exec_id=job.exec_id),
+            )
 
     def full_log(self, job: Job) -> list[str] | None:
         """Read the whole log with distinctLevel=false (every consumed line, blanks included)."""
@@ -248,7 +278,15 @@ class Lifecycle:
                 )
 
     def drain_log(self, job: Job) -> list[str] | None:
-        """Read the rest of the log, then compare every page with a full read; return it."""
+        """Drain the log after the end and compare those pages with a full read after the end.
+
+        The same conditions: pages read while the job ran are not compared with this read.
+        Real 1.4 serves a finished log from the file, which gained a blank line at each flush
+        (1.4.0 LogWriter.scala:42, HDFSCacheLogWriter.scala:113) and lost its blank lines at
+        the end (CacheLogWriter.scala:67), so line numbers taken while it ran may point
+        elsewhere now. The numbered lines are checked too; the full read is returned.
+        """
+        first = len(job.pages)
         for _ in range(
             50
         ):  # bounded: a cursor that runs on past the data must not loop
@@ -259,14 +297,21 @@ class Lifecycle:
         full = self.full_log(job)
         if full is None:
             return None
-        # Most pages were read while the job ran, so their lengths are checked against the
-        # final log only for loss, duplication and invention (finished=False).
-        found = check_pages(full, job.pages, finished=False)
-        if found:
-            self.http.metric(
-                f"log_check {job.workload.name}",
-                0.0,
-                found[0].to_exception(operation=OPERATIONS["log"], exec_id=job.exec_id),
+        self.report_log(job, check_pages(full, job.pages[first:], finished=True))
+        self.report_log(job, job.numbered_in_pages())
+        if job.workload.numbered is not None:
+            text, count = job.workload.numbered
+            self.report_log(
+                job,
+                check_numbered(
+                    numbered_counts(full, text),
+                    text,
+                    count,
+                    where="the full read after the end (distinctLevel=false)",
+                    # A killed job (or one that ended otherwise) printed only some of them.
+                    at_most_once=job.kill_accepted
+                    or job.state not in job.workload.expect_status,
+                ),
             )
         return full
 
