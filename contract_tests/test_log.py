@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
@@ -65,10 +66,40 @@ def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+# The entrance's documented answers when it cannot read (1.4.0 EntranceRestfulApi.java log()):
+# an IllegalArgumentException (a ring slot already dropped, LoopArray.get) answers status 0 with
+# `log: ""` (line 470), an IllegalStateException status 0 with `log: null` (453-461, the message
+# is rebuilt with retLog null), another exception status 1 "Failed to get log information"
+# (478); a job no longer in memory answers status 1 "The job you just executed has ended"
+# (412-417). fromLine is then the requested one. They are retried, then the check is skipped.
+READ_FAILURE_RETRIES = 3
+_READ_FAILED = ("Failed to get log information", "has ended", "Can't find execID")
+
+
+def _read_failure(answer: Answer, from_line: int | None) -> str | None:
+    """Say which documented read-failure answer this is, or None."""
+    log, nxt = answer.data.get("log"), answer.data.get("fromLine")
+    if answer.ok and log in ("", None) and nxt == max(from_line or 0, 0):
+        return f"status 0 with log {log!r}"
+    if answer.status == 1 and any(t in answer.message for t in _READ_FAILED):
+        return f"status 1 {answer.message[:80]!r}"
+    return None
+
+
 def read_page(
     client: LinkisClient, exec_id: str, from_line: int | None, size: int | None
 ) -> Read:
-    answer = client.log(exec_id, from_line, size)
+    for _ in range(READ_FAILURE_RETRIES):
+        answer = client.log(exec_id, from_line, size)
+        failure = _read_failure(answer, from_line)
+        if failure is None:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.skip(
+            f"the entrance kept answering its documented read failure ({failure}) for "
+            f"fromLine {from_line}, size {size}"
+        )
     log, nxt = answer.data.get("log"), answer.data.get("fromLine")
     if not (
         answer.ok
@@ -81,7 +112,7 @@ def read_page(
             CHECK,
             "log page unreadable",
             f"fromLine {from_line}, size {size}: expected status 0 with data.log = 4 strings "
-            "and an integer data.fromLine",
+            "and an integer data.fromLine (or a documented read-failure answer)",
             answer,
             operation="log",
             exec_id=exec_id,

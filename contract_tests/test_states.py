@@ -26,8 +26,11 @@ from linkis_harness.suite.lifecycle import (
 pytestmark = pytest.mark.states
 
 CHECK = "states"
-# Polls after the end: a terminal state must survive several (3 is the Java client's patience).
+# After the end a terminal state must survive several polls (3 is the Java client's patience)
+# spread over a while: watched until this long after the job was seen terminal (bounded).
 POLLS_AFTER_END = 4
+TERMINAL_WATCH = 4.0
+TERMINAL_INTERVAL = 0.25
 # Job history may lag the entrance a little: it must agree this long after the end.
 HISTORY_GRACE = 2.0
 
@@ -133,8 +136,11 @@ def test_terminal_state_never_changes(
         )
     last = finished.observations[-1]
     answered = 0
-    for _ in range(POLLS_AFTER_END):
-        time.sleep(0.1)
+    watch_until = (finished.ended_at or time.monotonic()) + TERMINAL_WATCH
+    for number in range(int(TERMINAL_WATCH / TERMINAL_INTERVAL) + POLLS_AFTER_END):
+        if number >= POLLS_AFTER_END and time.monotonic() > watch_until:
+            break
+        time.sleep(TERMINAL_INTERVAL if number else 0.0)
         # With the taskID the entrance answers from job history once the job left its memory.
         answer = client.status(exec_id, finished.task_id)
         if not answer.ok:

@@ -78,7 +78,9 @@ def test_retry_lines_in_pages_are_counted() -> None:
     job = _job("Running")
     log = "a INFO Your job is turn to retry. Please wait it to schedule."
     assert (
-        job.observe_page(0, 100, {"data": {"log": ["", "", log, log], "fromLine": 1}})
+        job.observe_page(
+            0, 100, {"status": 0, "data": {"log": ["", "", log, log], "fromLine": 1}}
+        )
         is None
     )
     assert job.retries_seen == 1
@@ -105,3 +107,30 @@ def test_every_result_set_in_number_order_and_all_rows_counted() -> None:
     found = check_rows(job, [["1"], ["2"]])
     assert found is not None
     assert found.check == "results"
+
+
+def test_documented_read_failures_are_not_findings_and_keep_the_cursor() -> None:
+    job = _job("Running")
+    for envelope in (
+        {"status": 0, "data": {"log": "", "fromLine": 0}},
+        {"status": 0, "data": {"log": None, "fromLine": 0}},
+        {
+            "status": 1,
+            "message": "Failed to get log information(获取日志信息失败)",
+            "data": {"log": ""},
+        },
+        {
+            "status": 1,
+            "message": "The job you just executed has ended. ...",
+            "data": {},
+        },
+    ):
+        assert job.observe_page(0, 100, envelope) is None
+    assert job.read_failures == 4
+    assert job.pages == []
+    assert job.next_line == 0
+    refused = job.observe_page(0, 100, {"status": 1, "message": "boom", "data": {}})
+    assert refused is not None
+    assert refused.title == "log read refused"
+    moved = job.observe_page(0, 100, {"status": 0, "data": {"log": "", "fromLine": 5}})
+    assert moved is not None  # a cursor that moved must come with the four buckets

@@ -39,6 +39,11 @@ NO_PROGRESS = (
 )
 
 
+# Timed faults (`state-regression`, `progress-decrease`, `terminal-flip`) act at a seeded random
+# moment up to this many simulated seconds after the job starts running (or ends).
+FAULT_HORIZON = 2.0
+
+
 class EntranceApi:
     """Handlers of `/api/rest_j/v1/entrance/*`."""
 
@@ -126,35 +131,49 @@ class EntranceApi:
         )
         return self.answer.ok(method, {"status": state, "execID": exec_id})
 
+    def _fault_at(self, job: Job, fault: str, base: float) -> float:
+        """When a timed fault acts on `job`: a seeded moment up to `FAULT_HORIZON` after `base`.
+
+        Simulated seconds (scaled by --speed), drawn per job and fault, never tied to a poll.
+        """
+        seeded = random.Random(f"{fault}:{job.task_id}")  # reproducible per job
+        return base + seeded.uniform(0.1, 1.0) * FAULT_HORIZON / self.store.speed
+
     def _state(self, job: Job) -> str:
         """Return the job's state as the entrance reports it (where `state-regression`/`terminal-flip` act)."""
-        state = job.state(self.store.now())
+        now = self.store.now()
+        state = job.state(now)
         memo = job.memo
-        if self.faults.state_regression and memo.seen_running and not memo.regressed:
-            memo.regressed = True
+        if (
+            self.faults.state_regression
+            and state == JobState.RUNNING.value
+            and not memo.regressed
+            and now >= self._fault_at(job, "state-regression", job.window[0])
+        ):
+            memo.regressed = True  # one poll, at a random moment while Running
             return JobState.SCHEDULED.value
-        if state == JobState.RUNNING.value:
-            memo.seen_running = True
-        if state in _TERMINAL:
-            memo.terminal_polls += 1
-            if (
-                self.faults.terminal_flip
-                and state == JobState.SUCCEED.value
-                and memo.terminal_polls >= 3
-            ):
-                return JobState.FAILED.value
+        if (
+            self.faults.terminal_flip
+            and state == JobState.SUCCEED.value
+            and now >= self._fault_at(job, "terminal-flip", job.finished_at)
+        ):
+            return JobState.FAILED.value  # from a random moment after the end on
         return state
 
     def _progress_data(self, job: Job, exec_id: str) -> dict[str, Any]:
         now = self.store.now()
         progress = job.progress(now)
-        if self.faults.progress_decrease and job.state(now) != JobState.INITED.value:
-            trick = job.memo.progress_trick
-            if trick < 2 and (
-                job.state(now) == JobState.RUNNING.value or job.is_terminal(now)
-            ):
-                job.memo.progress_trick += 1
-                progress = (0.6, 0.3)[trick]
+        memo = job.memo
+        if (
+            self.faults.progress_decrease
+            and job.state(now) == JobState.RUNNING.value
+            and not memo.progress_trick
+            and memo.progress_last > 0
+            and now >= self._fault_at(job, "progress-decrease", job.window[0])
+        ):
+            memo.progress_trick = 1  # once, below the last answer, at a random moment
+            progress = round(memo.progress_last / 2, 3)
+        memo.progress_last = progress
         if self.faults.progress_out_of_range:
             progress = round(progress * 100, 1)
         return {"progress": progress, "execID": exec_id, "progressInfo": []}

@@ -29,9 +29,15 @@ ENDED = (
     "recommended that you download the log file for viewing.(您刚执行的任务已经结束，该接口不再提供查询，"
     "建议下载日志文件进行查看)"
 )
-FLUSH_GAP = range(
-    500, 550
-)  # issue #3742: the ring window nulled after a periodic flush
+# Issue #3742 (`log-flush-gap`; ledger: entrance.log.flush-nulls-ring), read at 1.4.0: the
+# entrance keeps a job's newest log lines in a ring of `wds.linkis.entrance.log.cacheMax` = 500
+# slots (EntranceConfiguration.scala:51) and writes them to the file when the ring overflows or
+# every `wds.linkis.entrance.log.push.interval.time` = 300 s (EntranceConfiguration.scala:210);
+# the flush nulls the slots but keeps their index window (LoopArray.fakeClear,
+# CacheLogWriter.scala:44), so the lines in the ring at that flush are never served again by
+# the entrance, to any reader, while fromLine advances over them. The log file keeps them.
+CACHE_SLOTS = 500
+PUSH_INTERVAL = 300.0
 
 
 def _java_int(text: str | None) -> int | str | None:
@@ -78,6 +84,22 @@ class LogReader:
             method, {"log": log, "execID": exec_id, "fromLine": next_line}
         )
 
+    def _flushed(self, job: Job, now: float) -> range:
+        """Return the lines the first flush of the job's ring nulled by `now` (`log-flush-gap`)."""
+        script = job.log
+        timed = job.submitted + PUSH_INTERVAL / self.store.speed
+        flushes = []
+        if (
+            script.size(now) >= CACHE_SLOTS
+        ):  # the ring overflowed: lines 1..499 were in it
+            flushes.append(range(1, CACHE_SLOTS))
+        if now >= timed and not job.is_terminal(
+            timed
+        ):  # the periodic flush while it ran
+            written = script.size(timed)
+            flushes.append(range(max(written - CACHE_SLOTS + 1, 0), written))
+        return min(flushes, key=lambda gap: gap.stop, default=range(0))
+
     def _read(
         self, job: Job, from_line: int | None, size: int | None, *, distinct: bool
     ) -> tuple[Any, int]:
@@ -87,10 +109,9 @@ class LogReader:
         start, end = page_range(total, from_line, size)
         lines = script.lines(start, end, now)
         faults = self.faults
-        if faults.log_flush_gap and distinct and total > FLUSH_GAP.start:
-            lines = [
-                "" if start + i in FLUSH_GAP else line for i, line in enumerate(lines)
-            ]
+        if faults.log_flush_gap:
+            gap = self._flushed(job, now)
+            lines = ["" if start + i in gap else line for i, line in enumerate(lines)]
         shown = lines[:-1] if faults.log_lose_lines and lines else lines
         next_line = end
         if faults.log_duplicate_lines and end - start >= 2:

@@ -97,7 +97,8 @@ _CATALOGUE = (
     Fault(
         "log-flush-gap",
         "log",
-        "#3742: in a log longer than 500 lines, lines 500-549 are never returned",
+        "#3742: after the first flush of the entrance's 500-line ring (500 lines, or 300 s scaled "
+        "by --speed), the lines it held are never served again, to any reader; the file keeps them",
     ),
     Fault(
         "log-drop-line",

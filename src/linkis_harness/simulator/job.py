@@ -58,10 +58,9 @@ def plan_timeline(
 class PollMemo:
     """What the entrance remembers of the polls a job got (only fault modes read it)."""
 
-    seen_running: bool = False
     regressed: bool = False
-    terminal_polls: int = 0
     progress_trick: int = 0
+    progress_last: float = 0.0
 
 
 @dataclass(slots=True)

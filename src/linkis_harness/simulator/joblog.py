@@ -199,7 +199,7 @@ _LIFECYCLE = {
 
 
 def _lifecycle_lines(state: str, at: float, attempt: int) -> tuple[str, ...]:
-    if state == JobState.WAIT_FOR_RETRY.value:
+    if state == JobState.WAIT_FOR_RETRY.value:  # ledger: entrance.log.retry-line
         return (
             stamp(
                 at,

@@ -172,8 +172,9 @@ class RunningJob(_PolledJob):
         return any(o.state == "Running" for o in self.observations)
 
 
-# A running job is watched this many polls after it is first seen Running.
-RUNNING_POLLS = 10
+# A running job is watched this many polls after it is first seen Running (about 3 s: a
+# defect that shows at some moment after the start, not at the first poll, is seen too).
+RUNNING_POLLS = 30
 RUNNING_INTERVAL = 0.1
 
 

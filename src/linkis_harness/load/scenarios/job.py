@@ -50,6 +50,7 @@ class Job:
     kill_accepted: bool = False
     ended_at: float | None = None
     running_compared: bool = False
+    read_failures: int = 0
 
     @property
     def state(self) -> str | None:
@@ -154,6 +155,15 @@ class Job:
         """Record one log page read from `start`; return what is wrong with it, if anything."""
         data = envelope.get("data") or {}
         log, next_line = data.get("log"), data.get("fromLine")
+        if read_failure(envelope, start):
+            self.read_failures += 1  # documented: nothing read, the cursor stays
+            return None
+        if envelope.get("status") != 0:
+            return Violation(
+                "log",
+                "log read refused",
+                f"status {envelope.get('status')}: {str(envelope.get('message'))[:200]}",
+            )
         if isinstance(next_line, bool) or not isinstance(next_line, int):
             return Violation(
                 "log", "fromLine is not a number", f"fromLine {next_line!r}"
@@ -188,6 +198,23 @@ class Job:
             self.first_line_at = self.first_line_at or now
             self.last_line_at = now
         return None
+
+
+# The entrance's documented answers when it cannot read a log (1.4.0 EntranceRestfulApi.java
+# log()): status 0 with `log: ""` (IllegalArgumentException, line 470) or `log: null`
+# (IllegalStateException, 453-461), status 1 "Failed to get log information" (478), or status 1
+# "The job you just executed has ended" once the job left memory (412-417); fromLine is the
+# requested one. They are not findings; the client reads again later.
+_READ_FAILED = ("Failed to get log information", "has ended", "Can't find execID")
+
+
+def read_failure(envelope: dict[str, Any], start: int) -> bool:
+    """Say whether a `/log` answer is one of the entrance's documented read-failure answers."""
+    data = envelope.get("data") or {}
+    if envelope.get("status") == 0:
+        return data.get("log") in ("", None) and data.get("fromLine") == start
+    message = str(envelope.get("message", ""))
+    return envelope.get("status") == 1 and any(t in message for t in _READ_FAILED)
 
 
 def check_submit(envelope: dict[str, Any]) -> Violation | None:

@@ -90,7 +90,9 @@ class Http:
                     resp.failure(found[0].to_exception(operation=name, exec_id=exec_id))
                     return None
                 envelope = json.loads(content)
-            if envelope.get("status") != 0 and not allow_error:
+            if envelope.get("status") != 0 and (
+                not allow_error or envelope.get("status") == -1
+            ):
                 text = str(envelope.get("message", ""))[:200]
                 resp.failure(f"status {envelope.get('status')}: {text}")
                 return _EXPIRED if envelope.get("status") == -1 else None
