@@ -52,12 +52,14 @@ _CATALOGUE = (
     Fault(
         "state-regression",
         "states",
-        "the first status poll after a job was first seen Running answers `Scheduled`",
+        "one status poll answers `Scheduled` while the job runs, at a seeded random moment "
+        "within 2 s (scaled by --speed) after it started running",
     ),
     Fault(
         "terminal-flip",
         "states",
-        "a `Succeed` job answers `Failed` from the 3rd status poll after it first answered terminal",
+        "a `Succeed` job answers `Failed` from a seeded random moment within 2 s (scaled by "
+        "--speed) after its end on",
     ),
     Fault(
         "history-status-mismatch",
@@ -67,7 +69,8 @@ _CATALOGUE = (
     Fault(
         "progress-decrease",
         "progress",
-        "progress of a running job goes down (0.6 then 0.3) once per job",
+        "once per job, at a seeded random moment within 2 s (scaled by --speed) after it "
+        "started running, progress answers half of its previous answer",
     ),
     Fault(
         "progress-out-of-range",
