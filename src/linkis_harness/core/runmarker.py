@@ -2,11 +2,11 @@
 
 A marker is `lh-<yyyymmddThhmmss>-<8 hex>`, made once per run before the first request. Each
 submit body carries it in two places real Linkis keeps and job history shows (ledger rows
-`jobhistory.list.keeps-execution-code` and `jobhistory.list.keeps-source`):
+`jobhistory.list.keeps-execution-code`, `jobhistory.list.keeps-source`):
 
 - a comment line at the end of the code, `# linkis-harness-run: <marker>` (`--` for SQL,
   `//` for Scala/Java); the entrance's CommentInterceptor strips SQL comments before the job
-  is stored, so for SQL the code may lose it (ledger `entrance.submit.sql-comments-stripped`);
+  is stored, so for SQL the code loses it (ledger `jobhistory.list.sql-comments-stripped`);
   a run type whose comment syntax is unknown gets no comment rather than broken code;
 - `source["linkis-harness-run"]` (`sourceJson` in job history), kept for every run type.
 

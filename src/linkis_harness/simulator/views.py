@@ -81,6 +81,7 @@ def task_record(job: Job, now: float, faults: Faults) -> dict[str, Any]:
         "umUser": job.submit_user,
         "executeUser": job.execute_user,
         "engineInstance": _ENGINE_CONN if started else None,
+        # ledger: jobhistory.list.keeps-execution-code (the run marker's comment is found here)
         "executionCode": job.code,
         "progress": _progress(job, now),
         "logPath": job.log_path,
@@ -96,6 +97,7 @@ def task_record(job: Job, now: float, faults: Faults) -> dict[str, Any]:
         "requestApplicationName": job.creator,
         "runType": job.run_type,
         "paramsJson": json.dumps(params, ensure_ascii=False, separators=(",", ":")),
+        # ledger: jobhistory.list.keeps-source (and the run marker with it)
         "sourceJson": json.dumps(job.source, ensure_ascii=False, separators=(",", ":")),
         "sourceTailor": "-".join(str(v) for v in job.source.values()),
         "costTime": int((end - job.submitted) * 1000),
