@@ -177,6 +177,12 @@ _DEFAULT = LoadOptions()
     "locustfile reads (LINKIS_LOAD_WORKLOADS) and exit: for Locust run by hand or on "
     "Kubernetes.",
 )
+@click.option(
+    "--accept-underdelivery",
+    is_flag=True,
+    help="Accept a run that did not deliver the asked --submit-rate (open model) or --users "
+    "(closed model): reported, but not a failure (default: it fails, exit 1).",
+)
 @click.pass_context
 def load(
     ctx: click.Context,
@@ -210,6 +216,7 @@ def load(
     web: bool,
     web_port: int,
     write_workloads: Path | None,
+    accept_underdelivery: bool,
 ) -> None:
     """Run the Locust lifecycle load test (default target: the embedded simulator)."""
     from linkis_harness.load.runner import run_load
@@ -247,6 +254,7 @@ def load(
         step_time=step_time,
         web=web,
         web_port=web_port,
+        accept_underdelivery=accept_underdelivery,
     )
     ctx.obj["code"] = run_load(
         target.settings,

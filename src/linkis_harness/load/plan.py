@@ -112,6 +112,7 @@ class LoadOptions:
     max_rate: str | None = None
     max_time: str = "1h"
     step_time: str = "2m"
+    accept_underdelivery: bool = False
 
 
 def make_plan(o: LoadOptions) -> LoadPlan:

@@ -47,6 +47,22 @@ def read_raw(directory: Path) -> Raw:
 # -- summary --------------------------------------------------------------------------------------
 
 
+# A run delivering less than this share of the asked arrivals, less a slack of a few arrivals
+# (the first ones wait for the pool to spawn), under-delivered.
+DELIVERY_SHARE = 0.8
+_SLACK = 2.0
+_MIN_EXPECTED = 5.0  # fewer expected arrivals than this: too few to judge
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What the run was asked to offer: arrivals per second (open model) or users (closed)."""
+
+    asked_rate: float = 0.0  # 0: closed model
+    asked_users: int = 0  # 0: not judged (a shape varies the users on purpose)
+    accepted: bool = False  # --accept-underdelivery
+
+
 @dataclass
 class Result:
     duration_s: float
@@ -63,6 +79,51 @@ class Result:
     interrupted: bool
     aborted: str | None
     budget_exhausted: bool = False
+    delivery: Delivery | None = None
+
+    @property
+    def shortfall(self) -> str | None:
+        """Say how the run fell short of the asked load (None: delivered, or not judged).
+
+        A run cut short (interrupted, aborted, a problem) or stopped by --max-jobs is not
+        judged: it was not meant to deliver the whole load.
+        """
+        asked = self.delivery
+        if asked is None or self.interrupted or self.problem or self.aborted:
+            return None
+        if self.budget_exhausted:
+            return None
+        if asked.asked_rate > 0:
+            submits = self.series.get("/entrance/submit")
+            count = len(submits.values) if submits is not None else 0
+            expected = asked.asked_rate * self.duration_s
+            if expected < _MIN_EXPECTED or count >= DELIVERY_SHARE * expected - _SLACK:
+                return None
+            lag = [
+                s
+                for n, s in self.series.items()
+                if n.startswith("arrival_lag") and s.values
+            ]
+            worst = max((percentile(s.values, 95) for s in lag), default=None)
+            return (
+                f"asked {asked.asked_rate:g} jobs/s, delivered "
+                f"{count / self.duration_s:.1f} jobs/s ({count} submits in "
+                f"{self.duration_s:.0f}s, {100 * count / expected:.0f}%)"
+                + (
+                    f", arrival_lag p95 {worst / 1000:.1f}s"
+                    if worst is not None
+                    else ""
+                )
+                + " (more users for the pool, or a higher --spawn-rate)"
+            )
+        if asked.asked_users > 0:
+            peak = max((u for _, u in self.users), default=0)
+            if peak < asked.asked_users:
+                return (
+                    f"asked {asked.asked_users} users, reached {peak} "
+                    "(a higher --spawn-rate or a longer --run-time)"
+                )
+        return None
 
     @property
     def requests(self) -> int:
@@ -79,6 +140,8 @@ class Result:
         held = all(r.held for r in self.slas)
         left = self.cleanup.left_running or self.cleanup.unreadable
         if not held or self.violations or left or self.aborted:
+            return ExitCode.FINDINGS
+        if self.shortfall and not (self.delivery and self.delivery.accepted):
             return ExitCode.FINDINGS
         return ExitCode.OK
 
@@ -181,6 +244,18 @@ def print_summary(result: Result, out: TextIO) -> None:
     print_cleanup(result.cleanup, out)
     if result.budget_exhausted:
         out.write("job budget (--max-jobs) used up: users stopped submitting\n")
+    shortfall = result.shortfall
+    if shortfall:
+        accepted = result.delivery is not None and result.delivery.accepted
+        out.write(
+            f"load under-delivered: {shortfall}"
+            + (
+                "; accepted (--accept-underdelivery)\n"
+                if accepted
+                else "; the SLAs above were measured under less load than asked "
+                "(--accept-underdelivery accepts this)\n"
+            )
+        )
     if len(result.workers) > 1:
         shown = ", ".join(f"{n} samples" for n in sorted(result.workers.values()))
         out.write(f"workers reporting: {len(result.workers)} ({shown})\n")
@@ -214,6 +289,8 @@ def _reasons(result: Result) -> list[str]:
     left = len(result.cleanup.left_running) + len(result.cleanup.unreadable)
     if left:
         reasons.append(f"{left} job(s) left running")
+    if result.shortfall and not (result.delivery and result.delivery.accepted):
+        reasons.append("under-delivered the asked load")
     return reasons
 
 
@@ -233,6 +310,12 @@ def write_reports(
         "entries": rows(result),
         "violations": result.violations,
         "workers": result.workers,
+        "delivery": {
+            "asked_rate": result.delivery.asked_rate if result.delivery else None,
+            "asked_users": result.delivery.asked_users if result.delivery else None,
+            "shortfall": result.shortfall,
+            "accepted": bool(result.delivery and result.delivery.accepted),
+        },
         "jobs": {
             "submitted": cleanup.submitted,
             "finished": dict(cleanup.finished),

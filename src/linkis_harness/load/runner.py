@@ -92,6 +92,7 @@ def run_load(
             out,
             err,
             reports=report_dir is not None,
+            accept_underdelivery=options.accept_underdelivery,
         )
     raise AssertionError("unreachable")  # pragma: no cover (ExitStack swallows nothing)
 
@@ -243,6 +244,7 @@ def _run_master(
     err: TextIO,
     *,
     reports: bool,
+    accept_underdelivery: bool = False,
 ) -> int:
     shape = f", shape {plan.shape}" if plan.shape else ""
     model = (
@@ -282,6 +284,11 @@ def _run_master(
         return ExitCode.NOT_RUN
     result = report.summarize(
         raw, cleanup, plan.slas, problem=problem, interrupted=interrupted
+    )
+    result.delivery = report.Delivery(
+        asked_rate=plan.submit_rate,
+        asked_users=0 if plan.shape else plan.users,
+        accepted=accept_underdelivery,
     )
     report.print_summary(result, out)
     if reports:

@@ -82,6 +82,9 @@ def _load_verdict(summary: Mapping[str, Any]) -> dict[str, str]:
         reasons.append("contract violations under load")
     if jobs.get("left_running"):
         reasons.append(f"{jobs['left_running']} job(s) left running")
+    delivery = summary.get("delivery") or {}
+    if delivery.get("shortfall") and not delivery.get("accepted"):
+        reasons.append(f"under-delivered: {delivery['shortfall']}")
     if summary.get("aborted"):
         reasons.append(f"aborted: {summary['aborted']}")
     if summary.get("problem"):
