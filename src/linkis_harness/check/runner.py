@@ -137,7 +137,7 @@ def run_check(
         stack.callback(suite.abandon)
         if port is not None:
             try:
-                stack.enter_context(_embedded(run, sim_speed, port))
+                stack.enter_context(_embedded(run, sim_speed, port, linkis_version))
             except HarnessError as exc:
                 err.write(f"error: the embedded simulator did not start: {exc}\n")
                 return ExitCode.NOT_RUN
@@ -328,14 +328,18 @@ def _abs(path: Path | None) -> Path | None:
 
 
 @contextlib.contextmanager
-def _embedded(run: _Run, speed: float | None, port: int) -> Iterator[str]:
+def _embedded(
+    run: _Run, speed: float | None, port: int, linkis_version: str | None
+) -> Iterator[str]:
+    """Start the embedded simulator imitating `--linkis-version` (default: its newest)."""
     from linkis_harness.simulator.launch import start_simulator
 
+    version = ("--linkis-version", linkis_version) if linkis_version else ()
     with start_simulator(
         proxy_rules=run.proxy_rules,
         token_rules=run.token_rules,
         speed=speed if speed is not None else 1.0,
-        extra_args=("--port", str(port)),
+        extra_args=("--port", str(port), *version),
     ) as sim:
         yield sim.url
 

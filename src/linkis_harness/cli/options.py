@@ -133,8 +133,9 @@ _TARGET_OPTIONS: tuple[Callable[[Any], Any], ...] = (
         "--linkis-version",
         envvar="LINKIS_VERSION",
         metavar="VERSION",
-        help="Linkis version of the target (1.4, 1.1, 0.11, ...); check adapts its checks to "
-        "it, default: detected from the target's answers [LINKIS_VERSION].",
+        help="Linkis version of the target (1.0 to 1.8, 0.11); check adapts its checks to "
+        "it, default: detected from the target's answers [LINKIS_VERSION]. Without --target "
+        "the embedded simulator imitates it (default 1.8).",
     ),
 )
 _SETTING_KEYS = (

@@ -56,10 +56,11 @@ __all__ = ["serve"]
 )
 @click.option(
     "--linkis-version",
-    default="1.4",
+    default="1.8",
     show_default=True,
-    help="Linkis version to imitate: 1.4 (1.1.1+), 1.1/1.0 (bdp-user-ticket-id cookie, "
-    "substring token match) or 0.11 (legacy execIDs too).",
+    help="Linkis release to imitate: 1.8, 1.7, 1.6, 1.5 (taskID polling, 1.5+ gateway "
+    "errors), 1.4, 1.2/1.3, 1.1/1.0 (bdp-user-ticket-id cookie, substring token match) or "
+    "0.11 (legacy execIDs too).",
 )
 @click.option(
     "--max-running",

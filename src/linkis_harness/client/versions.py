@@ -1,7 +1,9 @@
 """Which Linkis version a target is: `--linkis-version`, or detected from a few harmless answers.
 
-Detection costs at most three requests and submits nothing (it is safe under `--read-only`):
-the login (which session cookie it sets), a second login with that session (1.x after 1.0.0
+Detection costs at most four requests and submits nothing (it is safe under `--read-only`):
+`GET /user/baseinfo` (none before 1.3.2; `linkisClusterName` from 1.5,
+`engineLogOnlyAdminEnable` from 1.7), and unless the login's 1.1.1+ cookie already told: the
+login (which session cookie it sets), a second login with that session (1.x after 1.0.0
 answers status 0 "Already logged in", 0.x and 1.0.0 status 1), and the job history of a job
 that cannot exist (0.9.4: status 0 with `task: null`; 1.x: status 1). The table of what differs
 is `core.versions`.
@@ -72,14 +74,14 @@ def probe(
     """Ask the target the questions whose answers changed between versions.
 
     `ticket_cookie`: the session cookie a login already set (the runner's preflight). The 1.1.1+
-    name settles everything the checks distinguish, so then nothing more is asked.
+    name settles what the older answers would tell, so then only `baseinfo` is asked.
     """
-    if ticket_cookie == COOKIE_V1:
-        found = detect(ticket_cookie=ticket_cookie)
-        return TargetVersion(traits(found.version), "detected", found)
     own = client is None
     client = client if client is not None else LinkisClient(settings)
     try:
+        if ticket_cookie == COOKIE_V1:
+            found = detect(ticket_cookie=ticket_cookie, baseinfo=_baseinfo(client))
+            return TargetVersion(traits(found.version), "detected", found)
         cookie = None
         again = None
         if not settings.uses_token:
@@ -99,9 +101,25 @@ def probe(
         found = detect()
     else:
         found = detect(
-            ticket_cookie=cookie, login_again_status=again, history_missing=missing
+            ticket_cookie=cookie,
+            login_again_status=again,
+            history_missing=missing,
+            baseinfo=_baseinfo(client),
         )
     finally:
         if own:
             client.close()
     return TargetVersion(traits(found.version), "detected", found)
+
+
+def _baseinfo(client: LinkisClient) -> tuple[int, frozenset[str]] | None:
+    """(status, data keys) of `GET /user/baseinfo`, or None when the answer tells nothing."""
+    try:
+        answer = client.request("GET", "/user/baseinfo")
+    except HarnessError:
+        return None
+    if answer.envelope is None or answer.status not in (0, 1):
+        return None
+    if answer.status == 1 and "unknown request URI" not in (answer.message or ""):
+        return None
+    return int(answer.status), frozenset(answer.data or {})

@@ -4,7 +4,8 @@ Pure (stdlib only). API-FACTS §0 (version legend), §2.2 (cookie name, login wh
 §2.3 (token storage: `token.properties` substring match up to 1.1.0, exact entries of the
 `linkis_mg_gateway_auth_token` table from 1.1.1), §6 (execID layouts: legacy in 0.x, `exec_id…`
 from 1.0), §7.1 (job history of a missing job: status 0 with `task: null` in 0.9.4, status 1
-in 1.x), §3.9 (numeric taskID as `{id}` from 1.5), §2.2 `token-login` (1.3+).
+in 1.x), §3.9 (numeric taskID as `{id}` from 1.5), §2.2 `token-login` (1.3+). The 1.5-1.8
+traits were read from the Linkis sources at each tag; docs/ledger/releases-*.yaml cites them.
 
 `traits(version)` gives what to expect of a version; `detect(...)` narrows the version from
 observations (each one optional) and says which observation decided what.
@@ -13,7 +14,7 @@ observations (each one optional) and says which observation decided what.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -24,12 +25,15 @@ __all__ = [
     "COOKIE_LEGACY",
     "COOKIE_V1",
     "DEFAULT_VERSION",
+    "LATEST_VERSION",
+    "RELEASE_LINES",
     "Detection",
     "LoginAgain",
     "TokenMatch",
     "Version",
     "VersionTraits",
     "detect",
+    "release_line",
     "token_allows",
     "traits",
 ]
@@ -57,9 +61,10 @@ class Version:
                 f"--linkis-version: expected a Linkis version such as 1.4, 1.1.1 or 0.11, got {text!r}"
             )
         major, minor, patch = (int(g) if g else 0 for g in match.groups())
-        if major > 1:
+        if major > 1 or (major == 1 and minor > LATEST_MINOR):
             raise ConfigError(
-                f"--linkis-version: Linkis {text} is unknown to this harness (0.x and 1.x)"
+                f"--linkis-version: Linkis {text} is unknown to this harness "
+                f"(0.x and 1.0 to 1.{LATEST_MINOR}; pass 1.{LATEST_MINOR} for a newer 1.x)"
             )
         return cls(major, minor, patch)
 
@@ -67,12 +72,31 @@ class Version:
         return f"{self.major}.{self.minor}" + (f".{self.patch}" if self.patch else "")
 
 
-DEFAULT_VERSION = Version(1, 4)  # the reference release of API-FACTS.md
+LATEST_MINOR = 8
+DEFAULT_VERSION = Version(
+    1, 4
+)  # the reference release of API-FACTS.md (assumed when unknown)
+LATEST_VERSION = Version(1, LATEST_MINOR)  # what `serve` imitates by default
+# The release lines of the behaviour ledger (docs/ledger/README.md); 1.2 covers 1.2.x and 1.3.x.
+RELEASE_LINES = ("1.0", "1.1", "1.2", "1.4", "1.5", "1.6", "1.7", "1.8")
 _V1_0 = Version(1, 0)
 _V1_0_1 = Version(1, 0, 1)
 _V1_1_1 = Version(1, 1, 1)
 _V1_3 = Version(1, 3)
+_V1_3_2 = Version(1, 3, 2)
 _V1_5 = Version(1, 5)
+_V1_7 = Version(1, 7)
+
+
+def release_line(version: Version | str) -> str:
+    """Return the ledger's release line of `version`: `1.2` for 1.2.x and 1.3.x, `0.x` before 1.0."""
+    if isinstance(version, str):
+        version = Version.parse(version)
+    if version < _V1_0:
+        return "0.x"
+    if version.minor == 3:
+        return "1.2"
+    return f"1.{version.minor}"
 
 
 class TokenMatch(StrEnum):
@@ -106,6 +130,26 @@ class VersionTraits:
     proxy_endpoint: bool  # /user/proxy exists (1.0+)
     token_login: bool  # /user/token-login (1.3+)
     task_id_as_exec_id: bool  # numeric taskID accepted as {id} (1.5+)
+    # 1.5+: the gateway's own errors (no route, its 5xx) are {method, status: HTTP, message,
+    # data: []} (CustomErrorAttributes), not Spring's {timestamp, status, error, path}.
+    gateway_error_body: bool
+    unknown_token_code: (
+        int  # 15201 up to 1.4, 15207 "Token:X does not exist in the table" 1.5+
+    )
+    baseinfo_keys: tuple[
+        str, ...
+    ]  # data keys of /user/baseinfo; () where it does not exist
+    # status/kill of a job not in memory without ?taskID=: 1.5+ a plain error, not the
+    # NumberFormatException/NullPointerException of #755/#1538.
+    evicted_plain_errors: bool
+    history_execution_code: (
+        bool  # jobhistory/{id}/get carries executionCode (1.7+: null)
+    )
+
+    @property
+    def line(self) -> str:
+        """The ledger release line (`1.2` for 1.3.x)."""
+        return release_line(self.version)
 
     def describe(self) -> dict[str, object]:
         return {
@@ -139,7 +183,24 @@ def traits(version: Version | str) -> VersionTraits:
         proxy_endpoint=not legacy,
         token_login=version >= _V1_3,
         task_id_as_exec_id=version >= _V1_5,
+        gateway_error_body=version >= _V1_5,
+        unknown_token_code=15207 if version >= _V1_5 else 15201,
+        baseinfo_keys=_baseinfo_keys(version),
+        evicted_plain_errors=version >= _V1_5,
+        history_execution_code=version < _V1_7,
     )
+
+
+def _baseinfo_keys(version: Version) -> tuple[str, ...]:
+    """`UserRestful.baseinfo` (1.3.2+): 1.5 adds linkisClusterName, 1.7 engineLogOnlyAdminEnable."""
+    if version < _V1_3_2:
+        return ()
+    keys = ["resultSetExportEnable"]
+    if version >= _V1_5:
+        keys.append("linkisClusterName")
+    if version >= _V1_7:
+        keys.append("engineLogOnlyAdminEnable")
+    return tuple(keys)
 
 
 def token_allows(token_match: TokenMatch, value: str, user: str) -> bool:
@@ -172,9 +233,11 @@ class Detection:
     def label(self) -> str:
         if self.high is None:
             return f"{self.low}+" if self.low > Version(0) else "unknown"
-        # An upper bound inside the 1.x line is a patch release (1.0.0, 1.1.0): say so.
+        # An upper bound inside the 1.x line is a patch release (1.0.0, 1.1.0): say so;
+        # a bound that is a whole minor line (1.6.x) says x.
+        patch = "x" if self.high.patch == _ANY_PATCH else str(self.high.patch)
         high = (
-            f"{self.high.major}.{self.high.minor}.{self.high.patch}"
+            f"{self.high.major}.{self.high.minor}.{patch}"
             if self.high.major >= 1
             else str(self.high)
         )
@@ -192,6 +255,10 @@ class Detection:
 _TOP_0X = Version(0, 11)  # the last 0.x release
 _TOP_1_0_0 = Version(1, 0, 0)
 _TOP_1_1_0 = Version(1, 1, 0)
+_TOP_1_3_1 = Version(1, 3, 1)
+_ANY_PATCH = 999  # "any patch release of this minor line"
+_TOP_1_4 = Version(1, 4, _ANY_PATCH)
+_TOP_1_6 = Version(1, 6, _ANY_PATCH)
 
 
 def detect(
@@ -200,12 +267,14 @@ def detect(
     exec_ids: Sequence[str] = (),
     login_again_status: int | None = None,
     history_missing: tuple[int, bool] | None = None,
+    baseinfo: tuple[int, frozenset[str]] | None = None,
 ) -> Detection:
     """Narrow the version from what the target answered (every argument optional).
 
     `ticket_cookie`: the session cookie name the login set; `exec_ids`: execIDs it returned;
     `login_again_status`: status of a login sent with a valid session; `history_missing`:
-    (status, task-is-null) of `jobhistory/{id}/get` for a job that does not exist.
+    (status, task-is-null) of `jobhistory/{id}/get` for a job that does not exist;
+    `baseinfo`: (status, data keys) of `GET /user/baseinfo`.
     Contradicting observations keep the range of the first ones and say so in the evidence.
     """
     low, high = Version(0), None
@@ -252,7 +321,29 @@ def detect(
             )
         elif status == 1:
             narrow(_V1_0, None, "missing job history answers status 1 (1.x)")
+    if baseinfo is not None:
+        _narrow_by_baseinfo(baseinfo, narrow)
     return Detection(low, high, tuple(evidence))
+
+
+def _narrow_by_baseinfo(
+    baseinfo: tuple[int, frozenset[str]],
+    narrow: Callable[[Version, Version | None, str], None],
+) -> None:
+    """`UserRestful.baseinfo`: none before 1.3.2, then one more key in 1.5 and in 1.7."""
+    status, keys = baseinfo
+    if status == 1:
+        narrow(Version(0), _TOP_1_3_1, "no /user/baseinfo (before 1.3.2)")
+    elif status == 0 and "engineLogOnlyAdminEnable" in keys:
+        narrow(_V1_7, None, "baseinfo has engineLogOnlyAdminEnable (1.7+)")
+    elif status == 0 and "linkisClusterName" in keys:
+        narrow(
+            _V1_5,
+            _TOP_1_6,
+            "baseinfo has linkisClusterName, not engineLogOnlyAdminEnable (1.5-1.6)",
+        )
+    elif status == 0 and "resultSetExportEnable" in keys:
+        narrow(_V1_3_2, _TOP_1_4, "baseinfo without linkisClusterName (1.3.2-1.4)")
 
 
 def _layout(exec_id: str) -> ExecIdLayout | None:

@@ -47,11 +47,14 @@ def create_app(
         yield
         store.history.close()
 
-    entrance = EntranceApi(store, faults)
+    entrance = EntranceApi(store, faults, version=auth.version)
     routes = [
         *entrance.routes(),
         *JobHistoryApi(
-            store, faults, missing_as_null=auth.version.history_missing_task_null
+            store,
+            faults,
+            missing_as_null=auth.version.history_missing_task_null,
+            execution_code=auth.version.history_execution_code,
         ).routes(),
         *FilesystemApi(store, faults).routes(),
     ]
@@ -62,7 +65,11 @@ def create_app(
     )
     services.router.redirect_slashes = False
     gateway = Gateway(
-        services, auth=auth, instance=store.instance, proxy_headers=proxy_headers
+        services,
+        auth=auth,
+        instance=store.instance,
+        proxy_headers=proxy_headers,
+        store=store,
     )
     for operation, handler in entrance.polled().items():
         gateway.forward(operation, handler)

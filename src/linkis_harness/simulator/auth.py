@@ -109,14 +109,31 @@ class Auth:
     def tokens_enabled(self) -> bool:
         return self.token_rules is not None
 
-    def check_token(self, token: str, user: str) -> TokenVerdict:
-        """`CachedTokenService`: the token must exist, then the user must be legal for it."""
+    def check_token(self, token: str, user: str, *, where: str = "") -> TokenVerdict:
+        """`CachedTokenService`: the token must exist, then the user must be legal for it.
+
+        1.5+ (ledger: gateway.token.unknown, gateway.token.illegal-user): an unknown token is
+        15207 naming it, caused by the 15204 `TokenNotExistException` (`where`: its
+        `,ip: … ,serviceKind: …` tail); an illegal user is 15202 naming the user.
+        """
         rules = self.token_rules
         if rules is None or rules.get(token) is None:
+            if self.version.unknown_token_code == 15207:
+                return TokenVerdict(
+                    None,
+                    15207,
+                    f"Token:{token} does not exist in the table(Token:{token} 表中不存在)!, "
+                    "Caused by:errCode: 15204 ,desc: Invalid Token(数据库中未配置的无效令牌)"
+                    + where,
+                )
             return TokenVerdict(
                 None, 15201, "Token is not valid or stale(token 令牌无效或已过期)!"
             )
         if not (self.faults.token_any_user or self._token_user_ok(rules, token, user)):
+            if self.version.unknown_token_code == 15207:
+                return TokenVerdict(
+                    None, 15202, f"Illegal TokenUser for Token(Token非法用户: {user})!"
+                )
             return TokenVerdict(
                 None, 15202, "Illegal TokenUser for Token(Token非法用户)!"
             )

@@ -1,8 +1,9 @@
 """The entrance service: execute/submit, status, progress, log, kill, killJobs, pause (API-FACTS §3).
 
 The gateway has already authenticated the caller (`scope["linkis.user"]`) and routed the execID
-(`scope["linkis.short_id"]`). `method` is `/api/entrance/<id>/<op>` with the id as sent.
-The state and progress fault modes act here, once each.
+(`scope["linkis.short_id"]`); from 1.5 a numeric id is a taskID the gateway looked up
+(`scope["linkis.task"]`, `taskroute`). `method` is `/api/entrance/<id>/<op>` with the id as
+sent. The state and progress fault modes act here, once each.
 """
 
 from __future__ import annotations
@@ -17,16 +18,19 @@ from starlette.routing import Route
 
 from linkis_harness.core.directive import parse_directive
 from linkis_harness.core.jobstate import JobState
+from linkis_harness.core.versions import VersionTraits, traits
 from linkis_harness.simulator.auth import ADMIN
 from linkis_harness.simulator.bodies import read_json_object
 from linkis_harness.simulator.entrance_log import LogReader
+from linkis_harness.simulator.entrance_task import answer_by_task
 from linkis_harness.simulator.faults import Faults
-from linkis_harness.simulator.gateway import SCOPE_SHORT_ID, SCOPE_USER
+from linkis_harness.simulator.gateway import SCOPE_SHORT_ID, SCOPE_TASK, SCOPE_USER
 from linkis_harness.simulator.javanum import java_long
 from linkis_harness.simulator.job import Job
 from linkis_harness.simulator.jobs import JobStore
 from linkis_harness.simulator.killjobs import FORCED, KILLED, kill_jobs
 from linkis_harness.simulator.responses import Responder, spring_error
+from linkis_harness.simulator.routing import RouteError, parse_exec_id
 from linkis_harness.simulator.submit import Refusal, parse_task
 from linkis_harness.simulator.views import exec_id_of, task_id_of
 
@@ -37,6 +41,12 @@ NO_PROGRESS = (
     "The job corresponding to the ID is empty, and the corresponding task progress cannot be "
     "obtained.(ID 对应的任务为空，不能获取对应的任务进度)"
 )
+# 1.5+ (EntranceRestfulApi 1.5.0 status/kill): a job not in memory without ?taskID=.
+STATUS_LOOKUP_FAILED = (
+    "Get job by ID error and cannot obtain the corresponding task status."
+    "(获取job时发生异常，不能获取相应的任务状态)"
+)
+KILL_LOOKUP_FAILED = "Get job by ID error, kill failed.(获取job时发生异常，kill失败)"
 
 
 # Timed faults (`state-regression`, `progress-decrease`, `terminal-flip`) act at a seeded random
@@ -47,11 +57,19 @@ FAULT_HORIZON = 2.0
 class EntranceApi:
     """Handlers of `/api/rest_j/v1/entrance/*`."""
 
-    def __init__(self, store: JobStore, faults: Faults) -> None:
+    def __init__(
+        self, store: JobStore, faults: Faults, *, version: VersionTraits | None = None
+    ) -> None:
         self.store = store
         self.faults = faults
+        self.version = version if version is not None else traits("1.4")
         self.answer = Responder("entrance", faults)
-        self.logs = LogReader(store, faults, self.answer)
+        self.logs = LogReader(
+            store,
+            faults,
+            self.answer,
+            params_first=self.version.evicted_plain_errors,
+        )
 
     def routes(self) -> list[Route]:
         base = "/api/rest_j/v1/entrance"
@@ -59,7 +77,7 @@ class EntranceApi:
         return [
             Route(f"{base}/{{id}}/status", self.status, methods=["GET"]),
             Route(f"{base}/{{id}}/progress", self.progress, methods=["GET"]),
-            Route(f"{base}/{{id}}/log", self.logs.log, methods=["GET"]),
+            Route(f"{base}/{{id}}/log", self.log, methods=["GET"]),
             Route(
                 f"{base}/{{id}}/progressWithResource",
                 self.progress_with_resource,
@@ -74,7 +92,13 @@ class EntranceApi:
 
     def polled(self) -> dict[str, Callable[[Request], Awaitable[Response]]]:
         """Return the per-job reads clients poll, for the gateway to forward directly."""
-        return {"status": self.status, "progress": self.progress, "log": self.logs.log}
+        return {"status": self.status, "progress": self.progress, "log": self.log}
+
+    async def log(self, request: Request) -> Response:
+        early = self._by_task(request)
+        if early is not None:
+            return early
+        return await self.logs.log(request)
 
     async def execute(self, request: Request) -> Response:
         return await self._accept(request, "/api/entrance/execute")
@@ -109,17 +133,38 @@ class EntranceApi:
         return self.answer.ok(method, data)
 
     def _found(self, request: Request) -> tuple[str, str, Job | None]:
+        """Return the execID to answer with, the `method`, and the job in memory (or None).
+
+        By taskID (1.5+) the execID is `generateExecID(jobReqId, …, this instance)`.
+        """
         exec_id = request.path_params["id"]
         method = f"/api/entrance/{exec_id}/{request.scope['path'].rsplit('/', 1)[-1]}"
+        task = request.scope.get(SCOPE_TASK)
+        if task is not None:
+            exec_id = task.exec_id
         return exec_id, method, self.store.lookup(request.scope[SCOPE_SHORT_ID]).job
 
+    def _by_task(self, request: Request) -> Response | None:
+        """1.5+: the answer for a completed or failed-over job named by taskID, else None."""
+        task = request.scope.get(SCOPE_TASK)
+        if task is None:
+            return None
+        return answer_by_task(self, request, task)
+
     async def status(self, request: Request) -> Response:
+        early = self._by_task(request)
+        if early is not None:
+            return early
         exec_id, method, job = self._found(request)
         if job is not None:
             return self.answer.ok(
                 method, {"status": self._state(job), "execID": exec_id}
             )
-        task_id = java_long(request.query_params.get("taskID"))
+        raw = request.query_params.get("taskID")
+        if self.version.evicted_plain_errors and not raw:
+            # 1.5+ checks taskID first: ledger: entrance.status.unknown-job-without-taskid
+            return self.answer.fail(None, STATUS_LOOKUP_FAILED)
+        task_id = java_long(raw)
         if isinstance(task_id, str):
             # ledger: entrance.status.unknown-job-without-taskid (issue #755)
             return self.answer.crash(None, task_id)
@@ -179,6 +224,9 @@ class EntranceApi:
         return {"progress": progress, "execID": exec_id, "progressInfo": []}
 
     async def progress(self, request: Request) -> Response:
+        early = self._by_task(request)
+        if early is not None:
+            return early
         exec_id, method, job = self._found(request)
         if job is None:
             return self.answer.fail(method, NO_PROGRESS)
@@ -191,6 +239,9 @@ class EntranceApi:
         return self.answer.ok(method, self._progress_data(job, exec_id))
 
     async def progress_with_resource(self, request: Request) -> Response:
+        early = self._by_task(request)
+        if early is not None:
+            return early
         exec_id, method, job = self._found(request)
         if job is None:
             return self.answer.fail(method, NO_PROGRESS)
@@ -207,17 +258,27 @@ class EntranceApi:
             if job.final_status in (JobState.CANCELLED.value, JobState.TIMEOUT.value):
                 return self.answer.ok(method, {"execID": exec_id}, KILLED)
             # jobhistory refuses Succeed/Failed -> Cancelled (issue #4733)
-            message = (
-                "An exception occurred while killing the job, kill failed(kill job的时候出现了异常，kill失败)"
-                f"message: errCode: 120001 ,desc: oldStatus：{job.final_status}, newStatus：Cancelled，"
+            reason = (
+                f"errCode: 120001 ,desc: oldStatus：{job.final_status}, newStatus：Cancelled，"
                 "update failed(更新失败)"
             )
-            return self.answer.fail(method, message)
+            failed = "An exception occurred while killing the job, kill failed(kill job的时候出现了异常，kill失败)"
+            if (
+                self.version.evicted_plain_errors
+            ):  # 1.5.0 kill(): " with error:" + stack
+                stack = f"org.apache.linkis.common.exception.ErrorException: {reason}\n"
+                return self.answer.fail(
+                    method, f"{failed} with error:{reason}", {"stack": stack}
+                )
+            return self.answer.fail(method, f"{failed}message: {reason}")
         if not self.faults.kill_noop:
             self.store.kill(job)
         return self.answer.ok(method, {"execID": exec_id}, KILLED)
 
     async def kill(self, request: Request) -> Response:
+        early = self._by_task(request)
+        if early is not None:
+            return early
         exec_id, method, job = self._found(request)
         user: str = request.scope[SCOPE_USER]
         if job is not None:
@@ -227,12 +288,17 @@ class EntranceApi:
             return self._kill_found(job, method, exec_id)
         raw = request.query_params.get("taskID")
         if raw is None:
+            if self.version.evicted_plain_errors:
+                # 1.5+ checks taskID first: ledger: entrance.kill.unknown-job-without-taskid
+                return self.answer.fail(None, KILL_LOOKUP_FAILED)
             # ledger: entrance.kill.unknown-job-without-taskid (issue #1538)
             return self.answer.crash(None, "NullPointerException: ")
         task_id = java_long(raw)
         if isinstance(task_id, str):
             # ledger: entrance.kill.non-numeric-taskid
             return spring_error(400, request.scope["path"])
+        if task_id <= 0 and self.version.evicted_plain_errors:
+            return self.answer.fail(None, KILL_LOOKUP_FAILED)
         # No owner check on this path: ledger: entrance.kill.unknown-job-force-kills-task
         self.force_kill(task_id)
         return self.answer.ok(method, {}, FORCED)
@@ -250,6 +316,12 @@ class EntranceApi:
         return kill_jobs(self, body, request)
 
     async def pause(self, request: Request) -> Response:
+        if request.scope.get(SCOPE_TASK) is not None:
+            # 1.5+: pause still parses the id as an execID: ledger: entrance.taskid.pause
+            try:
+                parse_exec_id(request.path_params["id"])
+            except RouteError as exc:
+                return self.answer.crash(None, exc.root_cause)
         exec_id, method, job = self._found(request)
         if job is None:
             # getJob outside any try: ledger: entrance.pause.unknown-job

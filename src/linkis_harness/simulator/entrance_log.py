@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from linkis_harness.core.logs import LogLevel, buckets, classify, page_range
 from linkis_harness.simulator.faults import Faults
-from linkis_harness.simulator.gateway import SCOPE_SHORT_ID
+from linkis_harness.simulator.gateway import SCOPE_SHORT_ID, SCOPE_TASK
 from linkis_harness.simulator.javanum import INT_BITS, JavaNumberError, parse_java
 from linkis_harness.simulator.responses import Responder
 
@@ -26,8 +26,8 @@ __all__ = ["LogReader"]
 
 ENDED = (
     "The job you just executed has ended. This interface no longer provides a query. It is "
-    "recommended that you download the log file for viewing.(您刚执行的任务已经结束，该接口不再提供查询，"
-    "建议下载日志文件进行查看)"
+    "recommended that you download the log file for viewing.(您刚刚执行的job已经结束，本接口不再提供查询，"
+    "建议您下载日志文件进行查看)"
 )
 # Issue #3742 (`log-flush-gap`; ledger: entrance.log.flush-nulls-ring), read at 1.4.0: the
 # entrance keeps a job's newest log lines in a ring of `wds.linkis.entrance.log.cacheMax` = 500
@@ -53,16 +53,32 @@ def _java_int(text: str | None) -> int | str | None:
 class LogReader:
     """Answers log reads of jobs still in entrance memory."""
 
-    def __init__(self, store: JobStore, faults: Faults, answer: Responder) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        faults: Faults,
+        answer: Responder,
+        *,
+        params_first: bool = False,
+    ) -> None:
         self.store = store
         self.faults = faults
         self.answer = answer
+        self.params_first = params_first  # 1.5+: fromLine/size parsed before the lookup
 
     async def log(self, request: Request) -> Response:
         exec_id = request.path_params["id"]
         method = f"/api/entrance/{exec_id}/log"
         query = request.query_params
         from_line, size = _java_int(query.get("fromLine")), _java_int(query.get("size"))
+        task = request.scope.get(SCOPE_TASK)
+        if task is not None:  # 1.5+: by taskID, the execID generated for this entrance
+            exec_id = task.exec_id
+        if self.params_first:
+            # 1.5+ parses them before the lookup: ledger: entrance.log.non-numeric-paging-unknown-job
+            for value in (from_line, size):
+                if isinstance(value, str):
+                    return self.answer.crash(None, value)
         job = self.store.lookup(request.scope[SCOPE_SHORT_ID]).job
         if job is None:  # the parameters are parsed only for a job in memory
             return self.answer.fail(

@@ -3,7 +3,8 @@
 Order as in `SecurityFilter.doFilter` (API-FACTS §2.1): `/user/*` is answered here; otherwise a
 token request (both `Token-Code` and `Token-User` headers, names case-sensitive) or the session
 cookie must identify the user (else 401, status -1, `method` = URI); per-job entrance paths are
-then routed by their execID (routing errors: HTTP 200, status 1). Bodies beyond a bound get 413.
+then routed by their execID (routing errors: HTTP 200, status 1), or from 1.5 by a taskID looked
+up in job history (`taskroute`). Bodies beyond a bound get 413.
 """
 
 from __future__ import annotations
@@ -19,20 +20,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from linkis_harness.core.execid import ExecIdLayout
 from linkis_harness.simulator.auth import Auth
+from linkis_harness.simulator.jobs import JobStore
 from linkis_harness.simulator.responses import (
     API_PREFIX,
     envelope_response,
+    gateway_error,
     json_response,
     spring_error,
 )
 from linkis_harness.simulator.routing import RouteError, route_exec_id
+from linkis_harness.simulator.taskroute import TaskRoute, route_task_id
 from linkis_harness.simulator.users import NOT_LOGGED_IN, UserApi
 
-__all__ = ["RAW_HEADER_NAMES", "SCOPE_USER", "Gateway"]
+__all__ = ["RAW_HEADER_NAMES", "SCOPE_TASK", "SCOPE_USER", "Gateway"]
 
 RAW_HEADER_NAMES = "linkis.raw_header_names"  # scope key set by our uvicorn protocol
 SCOPE_USER = "linkis.user"
 SCOPE_SHORT_ID = "linkis.short_id"
+SCOPE_TASK = "linkis.task"  # 1.5+: the TaskRoute of a numeric {id}
 _log = logging.getLogger("linkis_harness.simulator")
 Handler = Callable[[Request], Awaitable[Response]]
 _VERSION = re.compile(r"^/api/rest_j/(v[^/]*)/")
@@ -57,8 +62,10 @@ class Gateway:
         instance: str,
         proxy_headers: bool = False,
         max_body: int = 4 * 1024 * 1024,
+        store: JobStore | None = None,
     ) -> None:
         self.backend = backend
+        self.store = store
         self.auth = auth
         self.instance = instance
         self.proxy_headers = proxy_headers
@@ -92,10 +99,10 @@ class Gateway:
         path: str = scope["path"]
         request = Request(scope, receive)
         if _too_long(request, self.max_body):
-            return spring_error(413, path)
+            return self._own_error(413, path)
         version = _VERSION.match(path)
         if version is None:
-            return spring_error(404, path)
+            return self._own_error(404, path)
         if version.group(1) != "v1":
             unsupported = f"The gatewayv1 not support version {version.group(1)}."
             return self._routing_error(path, unsupported, "")
@@ -112,10 +119,9 @@ class Gateway:
         scope[SCOPE_USER] = user
         parts = rest.split("/")
         if len(parts) >= 4 and parts[1] == "entrance" and parts[2] not in _UNROUTED:
-            try:
-                scope[SCOPE_SHORT_ID] = self._route(parts[2])
-            except RouteError as exc:
-                return self._routing_error(path, exc.root_cause, exc.stack)
+            routed = self._route_id(scope, parts[2], path)
+            if routed is not None:
+                return routed
             direct = self._direct.get(parts[3]) if len(parts) == 4 else None
             if direct is not None and scope["method"] == "GET":
                 scope["path_params"] = {"id": parts[2]}
@@ -133,6 +139,30 @@ class Gateway:
         every other request, including wrong methods on these paths, goes through it.
         """
         self._direct[operation] = handler
+
+    def _route_id(self, scope: Scope, text: str, path: str) -> Response | None:
+        """Route `/entrance/<text>/...`: an execID, or (1.5+) a taskID; a Response on failure."""
+        if (
+            self.auth.version.task_id_as_exec_id
+            and self.store is not None
+            and text
+            and not text.startswith("exec_id")
+        ):
+            found = route_task_id(self.store, text, path)
+            if not isinstance(found, TaskRoute):
+                return found
+            scope[SCOPE_TASK] = found
+            scope[SCOPE_SHORT_ID] = found.short_id
+            return None
+        try:
+            scope[SCOPE_SHORT_ID] = self._route(text)
+        except RouteError as exc:
+            return self._routing_error(path, exc.root_cause, exc.stack)
+        return None
+
+    def _own_error(self, status: int, path: str) -> Response:
+        """Answer an error of the gateway itself (1.5+: `CustomErrorAttributes`' body)."""
+        return gateway_error(status, path, custom=self.auth.version.gateway_error_body)
 
     def _route(self, exec_id: str) -> str:
         """Route an execID to the short id the entrance looks up (memoized: polls repeat ids)."""
@@ -167,7 +197,7 @@ class Gateway:
             return self._token_user(request)
         cookies = request.cookies
         if "Token-Code" in cookies and "Token-User" in cookies:
-            return _webflux_crash(path)  # token cookies alone: an NPE in 1.x (§13)
+            return self._crash(path)  # token cookies alone: an NPE in 1.x (§13)
         ticket = cookies.get(self.auth.cookie)
         user = self.auth.session_user(ticket)
         if user is not None:
@@ -201,8 +231,8 @@ class Gateway:
                     -1,
                     "请在Header或Cookie中同时指定Token-Code 和 Token-User，以便完成token认证！",
                 )
-            return _webflux_crash(path)
-        verdict = self.auth.check_token(code, user)
+            return self._crash(path)
+        verdict = self.auth.check_token(code, user, where=self._where)
         if verdict.user is None:
             message = (
                 f"Token Authentication Failed, token: {code}，tokenUser: {user}, reason: "
@@ -210,6 +240,12 @@ class Gateway:
             )
             return envelope_response(path, -1, message)
         return verdict.user
+
+    def _crash(self, path: str) -> Response:
+        """Answer a gateway that blew up (an NPE): WebFlux's 500, in 1.5+ through CustomErrorAttributes."""
+        if self.auth.version.gateway_error_body:
+            return gateway_error(500, path, custom=True)
+        return _webflux_crash(path)
 
     def _proxy_header_user(self, request: Request, user: str) -> str | Response:
         """Apply the documented-but-unimplemented `Proxy-User` + `Validation-Code` form (option)."""

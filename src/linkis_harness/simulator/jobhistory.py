@@ -56,11 +56,18 @@ class JobHistoryApi:
     """Handlers of `/api/rest_j/v1/jobhistory/*`."""
 
     def __init__(
-        self, store: JobStore, faults: Faults, *, missing_as_null: bool = False
+        self,
+        store: JobStore,
+        faults: Faults,
+        *,
+        missing_as_null: bool = False,
+        execution_code: bool = True,
     ) -> None:
         self.store = store
         self.faults = faults
         self.missing_as_null = missing_as_null  # 0.9.4: status 0 with `data.task: null`
+        # 1.7+: `get` reads the row without the code (ledger: jobhistory.get.execution-code)
+        self.execution_code = execution_code
         self.answer = Responder("jobhistory", faults)
 
     def routes(self) -> list[Route]:
@@ -84,9 +91,10 @@ class JobHistoryApi:
             if self.missing_as_null:
                 return self.answer.ok(method, {"task": None})
             return self.answer.fail(method, NOT_FOUND)
-        return self.answer.ok(
-            method, {"task": task_record(job, self.store.now(), self.faults)}
-        )
+        task = task_record(job, self.store.now(), self.faults)
+        if not self.execution_code:
+            task["executionCode"] = None
+        return self.answer.ok(method, {"task": task})
 
     async def list(self, request: Request) -> Response:
         query = request.query_params

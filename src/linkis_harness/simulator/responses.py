@@ -19,6 +19,7 @@ __all__ = [
     "JSON_TYPE",
     "Responder",
     "envelope_response",
+    "gateway_error",
     "json_response",
     "spring_error",
 ]
@@ -68,6 +69,22 @@ def spring_error(status: int, path: str) -> Response:
         "error": _REASONS.get(status, "Error"),
         "path": path,
     }
+    return json_response(body, status=status)
+
+
+def gateway_error(status: int, path: str, *, custom: bool) -> Response:
+    """Build an error the gateway itself produces (no route, its own 5xx).
+
+    `custom` (1.5+): `CustomErrorAttributes` makes it `{method: <path>, status: <HTTP code>,
+    message: <reason>[, with request path:<path> for 5xx], data: []}` (ledger:
+    gateway.own-error.body); before, Spring's default body.
+    """
+    if not custom:
+        return spring_error(status, path)
+    reason = _REASONS.get(status, "Error")
+    if status >= 500:
+        reason += f", with request path:{path}"
+    body = {"method": path, "status": status, "message": reason, "data": []}
     return json_response(body, status=status)
 
 

@@ -92,7 +92,7 @@ def run_serve(
     db: Path | None = None,
     evict_after: float = 600.0,
     proxy_headers: bool = False,
-    linkis_version: str = "1.4",
+    linkis_version: str = "1.8",
     max_running: int = 0,
 ) -> int:
     """Serve until interrupted; `--fault list` prints the fault modes instead. Returns the exit code."""

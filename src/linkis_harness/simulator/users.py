@@ -43,6 +43,8 @@ class UserApi:
         handler = self._handlers.get(suffix)
         if suffix == "proxy" and not self.auth.version.proxy_endpoint:  # added in 1.0
             handler = None
+        if suffix == "baseinfo" and not self.auth.version.baseinfo_keys:  # 1.3.2+
+            handler = None
         if handler is None:
             return envelope_response(None, 1, f"unknown request URI {suffix}")
         return await handler(request)
@@ -118,12 +120,18 @@ class UserApi:
         )
 
     async def _base_info(self, request: Request) -> Response:
-        data = {
+        """`UserRestful.baseinfo` (1.3.2+): keys by release, the shipped defaults as values.
+
+        Ledger: gateway.user.baseinfo (`linkis.cluster.name` defaults to "").
+        """
+        defaults: dict[str, object] = {
             "resultSetExportEnable": True,
-            "linkisClusterName": "linkis-sim",
+            "linkisClusterName": "",
             "engineLogOnlyAdminEnable": False,
         }
-        return envelope_response(None, 0, "OK", data)
+        keys = self.auth.version.baseinfo_keys
+        data = {key: defaults[key] for key in keys}
+        return envelope_response(None, 0, "get baseinfo success(获取成功)！", data)
 
     async def _proxy(self, request: Request) -> Response:
         proxy_user = request.query_params.get("proxyUser")
