@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from linkis_harness.client import Answer, LinkisClient
-from linkis_harness.core.envelope import is_framework_error
+from linkis_harness.core.envelope import is_framework_error, is_gateway_error
 from linkis_harness.core.execid import ExecId
 from linkis_harness.core.workload import Workload
 from linkis_harness.errors import InvalidExecId
 from linkis_harness.suite.lifecycle import FinishedJob, SubmittedJob, violation
-from linkis_harness.suite.protocol import assert_envelope, pick_workload
+from linkis_harness.suite.protocol import assert_envelope, pick_workload, release
 
 pytestmark = pytest.mark.envelope
 
@@ -278,6 +278,12 @@ def _accept_framework_or_envelope(answer: Answer, case: str, operation: str) -> 
         body = None
     if isinstance(body, dict) and is_framework_error(body):
         return  # Spring's own error body: real for these requests (§1.1)
+    if (
+        isinstance(body, dict)
+        and release().gateway_error_body
+        and is_gateway_error(body)
+    ):
+        return  # 1.5+: the gateway's own error body (CustomErrorAttributes)
     if answer.http_status < 400 and answer.status in (None, 0):
         raise violation(
             "envelope",

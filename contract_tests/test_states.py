@@ -1,7 +1,9 @@
 """Job state machine: legal steps only, the expected end within its bound, terminal stays terminal.
 
 API-FACTS §5 (states and transitions), §7.1 (job history status); the oracle is
-`core.jobstate.first_illegal_step`.
+`core.jobstate.first_illegal_step`. 1.5-1.8 also answer `status` for a numeric taskID in place
+of the execID (ledger: entrance.taskid.completed); where the release has it, that answer must
+agree with the execID's.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from linkis_harness.suite.lifecycle import (
     violation,
     with_evidence,
 )
+from linkis_harness.suite.protocol import release
 
 pytestmark = pytest.mark.states
 
@@ -184,3 +187,39 @@ def test_job_history_status_agrees(client: LinkisClient, finished: FinishedJob) 
                 exec_id=exec_id,
             )
         time.sleep(0.25)
+
+
+def test_status_by_task_id_agrees(client: LinkisClient, finished: FinishedJob) -> None:
+    """1.5+: `/entrance/<taskID>/status` of a completed job answers its terminal state.
+
+    `EntranceRestfulApi.status` (1.5.0, 226-230) answers a completed job from the history
+    status the gateway looked up: `{status, execID: "", taskID: "<the id sent>"}`.
+    """
+    version = release()
+    if not version.task_id_as_exec_id:
+        pytest.skip(f"Linkis {version.version} has no taskID polling (1.5+)")
+    exec_id = finished.job.require(CHECK)
+    if not finished.terminal or finished.task_id is None:
+        pytest.skip(f"{finished.workload.name} never ended")
+    text = str(finished.task_id)
+    answer = client.status(text)
+    problem = None
+    if not answer.ok:
+        problem = f"status by taskID {text} was refused (status {answer.status})"
+    elif answer.data.get("status") != finished.final_state:
+        problem = (
+            f"by execID the job ended {finished.final_state}; by taskID {text} it is "
+            f"{answer.data.get('status')!r}"
+        )
+    elif answer.data.get("execID") not in ("", exec_id):
+        problem = f'execID {answer.data.get("execID")!r}: expected "" (completed) or {exec_id!r}'
+    if problem is not None:
+        raise violation(
+            CHECK,
+            "status by taskID disagrees with status by execID",
+            problem,
+            finished.observations[-1].status_answer,
+            answer,
+            operation="status",
+            exec_id=exec_id,
+        )

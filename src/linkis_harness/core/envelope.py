@@ -27,6 +27,7 @@ __all__ = [
     "check_envelope",
     "http_status_for",
     "is_framework_error",
+    "is_gateway_error",
 ]
 
 _CHECK = "envelope"
@@ -73,6 +74,30 @@ def is_framework_error(body: Mapping[str, Any]) -> bool:
     spring = {"timestamp", "status", "error"} <= keys
     plain = "detail" in keys and not keys & {"status", "data", "method"}
     return spring or plain
+
+
+def is_gateway_error(body: Mapping[str, Any]) -> bool:
+    """Say whether a JSON body is a 1.5+ gateway's own error (`CustomErrorAttributes`).
+
+    `{method: <request path>, status: <HTTP code>, message: <reason>, data: []}`: the gateway's
+    answer when no route matches or it fails itself (ledger: gateway.own-error.body). `status`
+    is an HTTP code and `data` a list, so it is no Linkis envelope; 1.4 and older never send it.
+    """
+    if not isinstance(body, Mapping) or set(body) != {
+        "method",
+        "status",
+        "message",
+        "data",
+    }:
+        return False
+    status = body["status"]
+    return (
+        isinstance(status, int)
+        and not isinstance(status, bool)
+        and 400 <= status <= 599
+        and body["data"] == []
+        and isinstance(body["method"], str)
+    )
 
 
 def _decode(body: bytes | str | Mapping[str, Any], http_status: int) -> Any:

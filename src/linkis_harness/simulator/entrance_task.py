@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from linkis_harness.core.jobstate import JobState
 from linkis_harness.simulator.entrance_log import ENDED
+from linkis_harness.simulator.faults import Faults
 from linkis_harness.simulator.joblog import stamp
 from linkis_harness.simulator.jobs import JobStore
 from linkis_harness.simulator.killjobs import FORCED
@@ -33,6 +34,7 @@ class TaskAnswering(Protocol):
     """What the answers use of the entrance."""
 
     store: JobStore
+    faults: Faults
     answer: Responder
 
     def force_kill(self, task_id: int) -> None: ...
@@ -49,6 +51,8 @@ def answer_by_task(
     ids = {"execID": "", "taskID": task.text}
     if operation == "status":
         state = task.state if task.completed else JobState.INITED.value
+        if task.completed and api.faults.taskid_status_stale:
+            state = JobState.RUNNING.value
         return api.answer.ok(method, {"status": state, **ids})
     if operation in ("progress", "progressWithResource"):
         # completed: the string "1.0"; failover: the integer 0

@@ -23,6 +23,7 @@ class Fault:
     name: str
     family: str
     description: str
+    since: str = "1.0"  # the first release line whose behaviour the fault can distort
 
 
 _CATALOGUE = (
@@ -60,6 +61,12 @@ _CATALOGUE = (
         "states",
         "a `Succeed` job answers `Failed` from a seeded random moment within 2 s (scaled by "
         "--speed) after its end on",
+    ),
+    Fault(
+        "taskid-status-stale",
+        "states",
+        "1.5+: `status` asked by taskID answers `Running` for a completed job",
+        since="1.5",
     ),
     Fault(
         "history-status-mismatch",
@@ -185,6 +192,10 @@ class Faults:
     @property
     def terminal_flip(self) -> bool:
         return "terminal-flip" in self.names
+
+    @property
+    def taskid_status_stale(self) -> bool:
+        return "taskid-status-stale" in self.names
 
     @property
     def history_status_mismatch(self) -> bool:

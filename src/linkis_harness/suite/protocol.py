@@ -6,12 +6,14 @@ so `-m <family>` pulls in only what that family needs.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Sequence
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.client.polling import is_terminal
 from linkis_harness.core.envelope import check_envelope
+from linkis_harness.core.versions import DEFAULT_VERSION, VersionTraits, traits
 from linkis_harness.core.workload import Workload
 from linkis_harness.errors import ContractViolation
 from linkis_harness.suite.lifecycle import (
@@ -22,6 +24,11 @@ from linkis_harness.suite.lifecycle import (
 )
 
 API_ROOT = "/api/rest_j/v1"
+
+
+def release() -> VersionTraits:
+    """What the target's Linkis release does (`check` sets LINKIS_VERSION before the first test)."""
+    return traits(os.environ.get("LINKIS_VERSION") or str(DEFAULT_VERSION))
 
 
 def api_path(answer: Answer) -> str:

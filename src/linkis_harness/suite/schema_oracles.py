@@ -29,11 +29,17 @@ from linkis_harness.core.crash import (
     masked_crash,
     root_cause,
 )
-from linkis_harness.core.envelope import Envelope, check_envelope, is_framework_error
+from linkis_harness.core.envelope import (
+    Envelope,
+    check_envelope,
+    is_framework_error,
+    is_gateway_error,
+)
 from linkis_harness.core.ledger import LedgerError, Uncaught, line_of
 from linkis_harness.core.versions import DEFAULT_VERSION
 from linkis_harness.errors import MalformedEnvelope
 from linkis_harness.resources.ledger import shipped_ledger
+from linkis_harness.suite.protocol import release
 from linkis_harness.suite.schema_auth import option
 
 
@@ -83,6 +89,13 @@ def linkis_envelope(
         and response.status_code < 500
     ):
         return None  # Spring rejected the request before Linkis code ran (§1.1)
+    if (
+        isinstance(body, dict)
+        and response.status_code < 500
+        and release().gateway_error_body
+        and is_gateway_error(body)
+    ):
+        return None  # 1.5+: the gateway's own 4xx (CustomErrorAttributes)
     status = body.get("status") if isinstance(body, dict) else None
     expected = _expected_method(path) if status == 0 else None
     found = check_envelope(
