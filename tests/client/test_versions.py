@@ -140,12 +140,13 @@ def test_unreachable_target_is_undetected_not_an_error() -> None:
 
 @pytest.mark.slow
 def test_simulator_is_detected_as_1x() -> None:
-    with start_simulator() as sim:
+    with start_simulator() as sim:  # serves 1.8 by default
         found = probe(_settings(sim.url))
     assert found.detection is not None
-    assert found.detection.label == "1.1.1+"
-    assert len(found.detection.evidence) == 3
+    assert found.detection.label == "1.7+"
+    assert len(found.detection.evidence) == 4
     assert found.traits.ticket_cookie == COOKIE_V1
+    assert found.version == Version(1, 7)
 
 
 @pytest.mark.slow
@@ -155,7 +156,11 @@ def test_simulator_is_detected_as_1x() -> None:
         ("0.11", "≤0.11", Version(0, 11)),
         ("1.0", "1.0.0", Version(1, 0)),
         ("1.1", "1.0.1–1.1.0", Version(1, 1, 0)),
-        ("1.4", "1.1.1+", Version(1, 4)),
+        ("1.2", "1.1.1–1.3.1", Version(1, 3, 1)),
+        ("1.4", "1.3.2–1.4.x", Version(1, 4)),
+        ("1.5", "1.5–1.6.x", Version(1, 5)),
+        ("1.6", "1.5–1.6.x", Version(1, 5)),
+        ("1.7", "1.7+", Version(1, 7)),
     ],
 )
 def test_simulator_pretending_an_older_version_is_detected(

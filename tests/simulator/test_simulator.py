@@ -45,8 +45,12 @@ def rule_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def sim(rule_files: tuple[Path, Path]) -> Iterator[RunningSimulator]:
     tokens, proxies = rule_files
+    # The answers pinned in this module are 1.4's; tests/simulator/test_releases.py pins 1.5+.
     with start_simulator(
-        speed=SPEED, token_rules=tokens, proxy_rules=proxies
+        speed=SPEED,
+        token_rules=tokens,
+        proxy_rules=proxies,
+        extra_args=("--linkis-version", "1.4"),
     ) as running:
         yield running
 
@@ -316,6 +320,7 @@ def test_evicted_jobs_answer_like_the_real_entrance(tmp_path: Path) -> None:
     users = tmp_path / "users.txt"
     users.write_text("alice=secret\n")
     args = ("--evict-after", "0.2", "--db", str(db), "--users-file", str(users))
+    args += ("--linkis-version", "1.4")  # 1.5+: tests/simulator/test_releases.py
     with start_simulator(speed=SPEED, extra_args=args) as one:
         alice = Session(one.url, "alice", "secret")
         exec_id, task_id = alice.submit("# linkis-sim: duration=0\necho e")
