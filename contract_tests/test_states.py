@@ -2,7 +2,7 @@
 
 API-FACTS §5 (states and transitions), §7.1 (job history status); the oracle is
 `core.jobstate.first_illegal_step`. 1.5-1.8 also answer `status` for a numeric taskID in place
-of the execID (ledger: entrance.taskid.completed); where the release has it, that answer must
+of the execID (ledger: entrance.taskid.completed-status); where the release has it, that answer must
 agree with the execID's.
 """
 

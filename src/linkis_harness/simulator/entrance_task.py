@@ -3,7 +3,8 @@
 `EntranceRestfulApi` at 1.5.0 (status 226-237, progress 309-327, progressWithResource 406-429,
 log 589-612, kill 839-851) answers these from the gateway's `JobInstance` alone; a running job
 on this entrance is looked up by its jobReqId and answered as usual (the caller does that).
-Ledger: entrance.taskid.completed, entrance.taskid.failover.
+ledger: entrance.taskid.completed-status, entrance.taskid.completed-progress,
+entrance.taskid.completed-log, entrance.taskid.completed-kill, entrance.taskid.failover.
 """
 
 from __future__ import annotations

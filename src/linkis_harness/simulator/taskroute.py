@@ -8,7 +8,7 @@ routing error: status 1, HTTP 200); `buildJobInstance` searches job history, ans
 to the entrance in a header. `EntranceRestfulApi` (1.5.0, status/progress/progressWithResource/
 log/kill) then answers a completed job from that header alone, a job whose entrance is gone
 ("wait failover": registry time > created time) with Inited/0, and otherwise looks the job up
-by its jobReqId. Ledger: entrance.taskid.*.
+by its jobReqId (ledger: entrance.taskid.absent, entrance.taskid.not-a-number).
 """
 
 from __future__ import annotations

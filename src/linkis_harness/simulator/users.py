@@ -122,7 +122,7 @@ class UserApi:
     async def _base_info(self, request: Request) -> Response:
         """`UserRestful.baseinfo` (1.3.2+): keys by release, the shipped defaults as values.
 
-        Ledger: gateway.user.baseinfo (`linkis.cluster.name` defaults to "").
+        ledger: gateway.user.baseinfo (`linkis.cluster.name` defaults to "").
         """
         defaults: dict[str, object] = {
             "resultSetExportEnable": True,
