@@ -11,10 +11,12 @@ from linkis_harness.core.versions import (
     COOKIE_LEGACY,
     COOKIE_V1,
     DEFAULT_VERSION,
+    LATEST_VERSION,
     LoginAgain,
     TokenMatch,
     Version,
     detect,
+    release_line,
     token_allows,
     traits,
 )
@@ -203,3 +205,122 @@ def test_detection_is_always_a_consistent_range(
     assert found.high is None or found.low <= found.high
     assert found.low <= found.version
     assert found.high is None or found.version <= found.high
+
+
+# -- 1.5-1.8 (helper "releases") -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "line"),
+    [
+        ("1.0.2", "1.0"),
+        ("1.1.3", "1.1"),
+        ("1.2", "1.2"),
+        ("1.3.2", "1.2"),
+        ("1.4", "1.4"),
+    ]
+    + [(f"1.{minor}", f"1.{minor}") for minor in range(5, 9)],
+)
+def test_versions_fall_on_their_release_line(version: str, line: str) -> None:
+    assert release_line(version) == line
+    assert traits(version).line == line
+
+
+def test_a_newer_1x_than_the_harness_knows_is_a_usage_error() -> None:
+    with pytest.raises(ConfigError, match=r"pass 1\.8"):
+        Version.parse("1.9")
+    assert Version.parse("1.8") == LATEST_VERSION
+
+
+@pytest.mark.parametrize(
+    ("version", "task_id", "gateway_body", "token", "keys", "code"),
+    [
+        ("1.2", False, False, 15201, (), True),
+        ("1.3.2", False, False, 15201, ("resultSetExportEnable",), True),
+        ("1.4", False, False, 15201, ("resultSetExportEnable",), True),
+        (
+            "1.5",
+            True,
+            True,
+            15207,
+            ("resultSetExportEnable", "linkisClusterName"),
+            True,
+        ),
+        (
+            "1.6",
+            True,
+            True,
+            15207,
+            ("resultSetExportEnable", "linkisClusterName"),
+            True,
+        ),
+        (
+            "1.7",
+            True,
+            True,
+            15207,
+            ("resultSetExportEnable", "linkisClusterName", "engineLogOnlyAdminEnable"),
+            False,
+        ),
+    ],
+)
+def test_release_traits(
+    version: str,
+    task_id: bool,
+    gateway_body: bool,
+    token: int,
+    keys: tuple[str, ...],
+    code: bool,
+) -> None:
+    t = traits(version)
+    assert t.task_id_as_exec_id is task_id
+    assert t.gateway_error_body is gateway_body
+    assert t.evicted_plain_errors is gateway_body
+    assert t.unknown_token_code == token
+    assert t.baseinfo_keys == keys
+    assert t.history_execution_code is code
+    assert t.openfile_column_paging is not code
+
+
+@pytest.mark.parametrize(
+    ("baseinfo", "label", "assumed"),
+    [
+        ((1, frozenset()), "1.1.1–1.3.1", Version(1, 3, 1)),
+        ((0, frozenset({"resultSetExportEnable"})), "1.3.2–1.4.x", Version(1, 4)),
+        (
+            (0, frozenset({"resultSetExportEnable", "linkisClusterName"})),
+            "1.5–1.6.x",
+            Version(1, 5),
+        ),
+        (
+            (
+                0,
+                frozenset(
+                    {
+                        "resultSetExportEnable",
+                        "linkisClusterName",
+                        "engineLogOnlyAdminEnable",
+                    }
+                ),
+            ),
+            "1.7+",
+            Version(1, 7),
+        ),
+    ],
+)
+def test_baseinfo_keys_narrow_a_1_1_1_cookie(
+    baseinfo: tuple[int, frozenset[str]], label: str, assumed: Version
+) -> None:
+    found = detect(ticket_cookie=COOKIE_V1, baseinfo=baseinfo)
+    assert found.label == label
+    assert found.version == assumed
+
+
+def test_a_legacy_cookie_and_baseinfo_keys_contradict() -> None:
+    found = detect(
+        ticket_cookie=COOKIE_LEGACY,
+        baseinfo=(0, frozenset({"resultSetExportEnable", "linkisClusterName"})),
+    )
+    assert found.high is not None
+    assert found.high < Version(1, 5)
+    assert "ignored" in found.evidence[-1]

@@ -142,9 +142,10 @@ class VersionTraits:
     # status/kill of a job not in memory without ?taskID=: 1.5+ a plain error, not the
     # NumberFormatException/NullPointerException of #755/#1538.
     evicted_plain_errors: bool
-    history_execution_code: (
-        bool  # jobhistory/{id}/get carries executionCode (1.7+: null)
-    )
+    # jobhistory/{id}/get carries executionCode (1.7+: null)
+    history_execution_code: bool
+    # openFile: columnPage/columnPageSize (80036), pageSize > 100000 rows (80034), totalColumn
+    openfile_column_paging: bool
 
     @property
     def line(self) -> str:
@@ -188,6 +189,7 @@ def traits(version: Version | str) -> VersionTraits:
         baseinfo_keys=_baseinfo_keys(version),
         evicted_plain_errors=version >= _V1_5,
         history_execution_code=version < _V1_7,
+        openfile_column_paging=version >= _V1_7,
     )
 
 

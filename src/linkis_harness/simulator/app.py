@@ -56,7 +56,9 @@ def create_app(
             missing_as_null=auth.version.history_missing_task_null,
             execution_code=auth.version.history_execution_code,
         ).routes(),
-        *FilesystemApi(store, faults).routes(),
+        *FilesystemApi(
+            store, faults, column_paging=auth.version.openfile_column_paging
+        ).routes(),
     ]
     services = Starlette(
         routes=routes,

@@ -45,10 +45,15 @@ def _page_number(text: str | None, default: int) -> int | None:
 class FilesystemApi:
     """Handlers of `/api/rest_j/v1/filesystem/*` (owner check off, the default)."""
 
-    def __init__(self, store: JobStore, faults: Faults) -> None:
+    def __init__(
+        self, store: JobStore, faults: Faults, *, column_paging: bool = False
+    ) -> None:
         self.store = store
         self.faults = faults
         self.answer = Responder("filesystem", faults)
+        # 1.7+: columnPage/columnPageSize (80036), the 100000-row limit (80034), totalColumn
+        # (ledger: filesystem.openFile.column-paging, filesystem.openFile.row-limit)
+        self.column_paging = column_paging
 
     def routes(self) -> list[Route]:
         base = "/api/rest_j/v1/filesystem"
@@ -115,6 +120,10 @@ class FilesystemApi:
         path = query.get("path")
         if path is None:
             return self._missing_path()
+        if self.column_paging:
+            refused = self._column_paging(request)
+            if refused is not None:
+                return refused
         directory, _, name = path.rpartition("/")
         job = self._job_of(directory)
         if (
@@ -128,13 +137,15 @@ class FilesystemApi:
         page_size = _page_number(query.get("pageSize"), 5000)
         if page_number is None or page_size is None:
             return spring_error(400, request.scope["path"])
+        if self.column_paging and page_size > ROW_LIMIT:
+            return self.answer.error_code(80034, _ROW_LIMIT_DESC)
         page, size = max(page_number, 1), max(page_size, 1)
         first = (page - 1) * size
         rows = [
             [str(i + 1), f"linkis-sim row {i + 1}"]
             for i in range(first, min(first + size, job.directive.rows))
         ]
-        data = {
+        data: dict[str, Any] = {
             "metadata": _METADATA,
             "fileContent": rows,
             "type": "2",
@@ -142,7 +153,19 @@ class FilesystemApi:
             "page": page,
             "totalPage": 0,
         }
+        if self.column_paging:
+            data["totalColumn"] = len(_METADATA)
         return self.answer.ok("/api/filesystem/openFile", data)
+
+    def _column_paging(self, request: Request) -> Response | None:
+        """1.7+: bind columnPage (default 1) and columnPageSize (default 500), then check them."""
+        column_page = _page_number(request.query_params.get("columnPage"), 1)
+        column_size = _page_number(request.query_params.get("columnPageSize"), 500)
+        if column_page is None or column_size is None:
+            return spring_error(400, request.scope["path"])
+        if column_page < 1 or not 1 <= column_size <= 500:
+            return self.answer.error_code(80036, _COLUMN_PAGING_DESC)
+        return None
 
     async def open_log(self, request: Request) -> Response:
         path = request.query_params.get("path")
@@ -155,6 +178,19 @@ class FilesystemApi:
         return self.answer.ok(
             "/api/filesystem/openLog", {"log": open_log_buckets(lines)}
         )
+
+
+ROW_LIMIT = 100_000  # linkis.filesystem.resultset.row.limit
+# WorkspaceExceptionManager 1.7.0 (MessageFormat groups the number: 100,000)
+_ROW_LIMIT_DESC = (
+    "The result set exceeds 100,000 rows and page viewing is currently not supported. Please "
+    "download to view or view in the shared directory(结果集行数超过100,000行，暂不支持页面查看。"
+    "请下载查看或在共享目录中查看)"
+)
+_COLUMN_PAGING_DESC = (
+    "Parameter error, page size is incorrect, please pass in a number within [1-500] "
+    "(分页参数错误，页码从1开始，页大小需在[1-500]范围内，获取的列索引需在实际结果集列数范围内)"
+)
 
 
 def _not_exists(path: str) -> str:
