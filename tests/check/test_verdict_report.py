@@ -176,3 +176,41 @@ def test_html_of_a_run_that_did_not_run_agrees_with_the_terminal(
     page = render_check_report(json.loads(path.read_text(encoding="utf-8")))
     assert "NOT RUN: interrupted" in page
     assert "held" not in page.split("<h1>", 1)[1].split('id="families"', 1)[0]
+
+
+def test_jobs_left_running_after_cleanup_never_read_as_held() -> None:
+    results = RunResults(collected=1)
+    results.outcomes.append(_outcome("test_kill.py::test_a", "passed"))
+    results.add_event(
+        {
+            "event": "cleanup",
+            "marker": "lh-20261205T074800-3f9a2c1d",
+            "found": 3,
+            "killed": 1,
+            "left_running": ["exec_1"],
+            "unreadable": None,
+        }
+    )
+    verdict = Verdict.of(results)
+    assert verdict.word == "jobs left running"
+    out = io.StringIO()
+    report.render_summary(results, out, verdict=verdict)
+    text = out.getvalue()
+    assert "jobs: 3 of this run in job history" in text
+    assert "left running 1: exec_1" in text
+    assert text.strip().splitlines()[-1].startswith("JOBS LEFT RUNNING")
+    assert "held" not in text.strip().splitlines()[-1]
+
+
+def test_a_suite_that_stopped_itself_is_not_run() -> None:
+    """pytest exit 2 (the suite's own `pytest.exit`, e.g. a TLS failure mid-run) is NOT RUN."""
+    from linkis_harness.check import runner
+
+    log = Path(__file__)  # any readable file stands in for pytest's log
+    code, problem = runner._exit_code(RunResults(), 2, False, log, None)  # type: ignore[arg-type]
+    assert int(code) == 2
+    assert problem is not None
+    assert problem.startswith("the contract suite could not run (pytest exit 2)")
+    interrupted = runner._exit_code(RunResults(), 0, True, log, None)  # type: ignore[arg-type]
+    assert interrupted[1] == "interrupted; the results above are partial"
+    assert Verdict.of(RunResults(), problem=problem).headline().startswith("NOT RUN: ")

@@ -276,3 +276,19 @@ def test_lint_only_lints_with_a_stray_password_in_the_environment(
     assert code in (0, 1), err.getvalue()
     assert "lint " in out.getvalue()
     assert "left-over" not in out.getvalue() + err.getvalue()
+
+
+def test_a_read_only_run_is_held_but_incomplete_with_the_read_only_reason(
+    tmp_path: Path,
+) -> None:
+    with _sim() as url:
+        done = _check(
+            *_as_alice(url, *PEER, "--profile", "smoke", "--read-only"),
+            report_dir=tmp_path,
+        )
+    assert done.code == 0, done.out + done.err
+    assert done.closing.startswith("held, but "), done.closing
+    assert "all checks held" not in done.out
+    assert done.results is not None
+    assert done.results["complete"] is False
+    assert any("--read-only" in g["reason"] for g in done.results["not_run"])

@@ -285,14 +285,20 @@ class Verdict:
     not_run: tuple[tuple[str, int], ...]
     warnings: int
     problem: str | None = None
+    left_running: int = 0  # jobs of the run cleanup could not prove ended
 
     @classmethod
     def of(cls, results: RunResults, *, problem: str | None = None) -> Verdict:
+        cleanup = results.cleanup or {}
+        left = len(cleanup.get("left_running") or []) + (
+            1 if cleanup.get("unreadable") else 0
+        )
         return cls(
             failed=len(results.failures),
             not_run=tuple((g["reason"], g["count"]) for g in results.not_run()),
             warnings=len(results.warnings),
             problem=problem,
+            left_running=left,
         )
 
     @property
@@ -311,6 +317,8 @@ class Verdict:
             return "violations"
         if self.problem is not None:
             return "not run"
+        if self.left_running:
+            return "jobs left running"
         return "held" if self.complete else "held, incomplete"
 
     def headline(self) -> str:
@@ -321,6 +329,11 @@ class Verdict:
                 head += f" (and the run did not complete: {self.problem})"
         elif self.problem is not None:
             head = f"NOT RUN: {self.problem}"
+        elif self.left_running:
+            head = (
+                "JOBS LEFT RUNNING: cleanup could not prove every job of this run ended "
+                "(see the jobs line above)"
+            )
         elif self.not_run:
             head = f"held, but {self.skipped} check(s) did not run"
         else:

@@ -579,9 +579,13 @@ def _finish(
         and problem is None
     ):
         exit_code = ExitCode.FINDINGS
+    if exit_code == ExitCode.OK and verdict.left_running:
+        exit_code = ExitCode.FINDINGS  # the run's jobs are not proven ended
     report.render_summary(results, out, wall=wall, quiet=quiet, verdict=verdict)
     if problem is not None:
         err.write(f"error: {problem}\n")
+    elif exit_code == ExitCode.FINDINGS and verdict.left_running:
+        err.write(f"error: {report.cleanup_line(results.cleanup or {})}\n")
     elif exit_code == ExitCode.FINDINGS and not results.failures:
         err.write(
             f"error: --require-complete: {verdict.skipped} check(s) did not run\n"

@@ -105,6 +105,8 @@ def check_context(
             "warn",
             f"{headline or 'the run did not complete'} (exit {exit_code})",
         )
+    elif word == "jobs left running":
+        verdict = ("bad", headline)
     elif word == "held, incomplete" or results.get("complete") is False:
         verdict = ("warn", headline or "held, but some checks did not run")
     else:
