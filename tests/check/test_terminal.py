@@ -67,3 +67,21 @@ def test_live_bar_on_a_terminal_prints_failures_not_every_pass() -> None:
     assert "a line was lost" in text
     assert "test_pages_of_a_finished_log_match_a_full_read" in text
     assert "ok       states" not in text  # passes only advance the bar
+
+
+def test_live_bar_prints_each_skip_with_its_reason() -> None:
+    out = _Tty()
+    skipped = Outcome(
+        nodeid="test_kill.py::test_peer_cannot_kill_a_running_job",
+        family="kill",
+        outcome="skipped",
+        duration=0.0,
+        reason="no peer user: pass --peer-user and LINKIS_PEER_PASSWORD",
+    )
+    with CheckProgress(out) as progress:
+        progress.collected(2)
+        progress.result(PASSED)
+        progress.result(skipped)
+    text = out.getvalue()
+    assert "test_peer_cannot_kill_a_running_job" in text
+    assert "no peer user: pass --peer-user" in text

@@ -89,6 +89,11 @@ class CheckProgress:
         if outcome.column == "failed":
             line = Text(report.progress_line(outcome), style="bold red")
             self._progress.console.print(line, soft_wrap=True)
+        elif outcome.column == "skipped" or outcome.warning:
+            # A check that did not run (or held with a warning) is shown with its reason.
+            style = "yellow" if outcome.warning else "dim"
+            line = Text(report.progress_line(outcome), style=style)
+            self._progress.console.print(line, soft_wrap=True)
         self._progress.update(
             self._task,
             advance=1,
