@@ -15,7 +15,7 @@ import pytest
 
 from linkis_harness.client import LinkisClient
 from linkis_harness.client.polling import Observation, is_terminal
-from linkis_harness.core.jobstate import first_illegal_step
+from linkis_harness.core.jobstate import first_illegal_step, first_unexplained_step
 from linkis_harness.core.violation import Violation
 from linkis_harness.suite.lifecycle import (
     FinishedJob,
@@ -38,22 +38,6 @@ TERMINAL_INTERVAL = 0.25
 HISTORY_GRACE = 2.0
 
 
-def _with_logged_retries(states: list[str], retries: int) -> list[str]:
-    """Insert the WaitForRetry a poll missed where the log proves a retry happened."""
-    explained = states[:1]
-    for state in states[1:]:
-        old = explained[-1]
-        if (
-            retries > 0
-            and first_illegal_step([old, state]) is not None
-            and first_illegal_step([old, "WaitForRetry", state]) is None
-        ):
-            explained.append("WaitForRetry")
-            retries -= 1
-        explained.append(state)
-    return explained
-
-
 def _check_steps(
     client: LinkisClient,
     observations: Sequence[Observation],
@@ -66,7 +50,7 @@ def _check_steps(
         return
     # A short WaitForRetry falls between two polls; the log's retry line shows it happened.
     retries = retries_logged(client, exec_id, task_id)
-    if retries and first_illegal_step(_with_logged_retries(states, retries)) is None:
+    if retries and first_unexplained_step(states, retries) is None:
         return
     # Find the poll that broke the rule, to show it and the one before it.
     for end in range(1, len(states) + 1):

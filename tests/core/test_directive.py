@@ -11,6 +11,7 @@ from linkis_harness.core.directive import (
     Directive,
     engine_line,
     engine_line_count,
+    engine_lines,
     engine_output_size,
     parse_directive,
 )
@@ -102,3 +103,12 @@ def test_hostile_values_are_clamped() -> None:
         MAX_COUNTS["lines"],
     )
     assert parse_directive("# linkis-sim: rows=² duration=nan").rows == 1
+
+
+def test_every_21st_continuation_is_a_progress_bar_holding_a_carriage_return() -> None:
+    texts = [line.text for line in engine_lines(0, engine_output_size(42), 42)]
+    bars = [text for text in texts if "\r" in text]
+    assert bars == [
+        "    progress 21: 50%\r    progress 21: 100%",
+        "    progress 42: 50%\r    progress 42: 100%",
+    ]

@@ -116,11 +116,12 @@ def engine_line_count(size: int) -> int:
 
 
 def engine_lines(start: int, stop: int, total: int) -> Iterator[EngineLine]:
-    """Yield output lines `start` … `stop - 1` of an engine that emits `total` lines, in O(stop - start).
+    r"""Yield output lines `start` … `stop - 1` of an engine that emits `total` lines, in O(stop - start).
 
     Line k (1-based) is `linkis-harness: log line k of N` (what `shell-long-log` prints) at ERROR when k%10==0, WARN when k%5==0, else
-    INFO; every 7th is followed by an untagged continuation `    at linkis.sim.Frame(k)`, every
-    13th by a blank line.
+    INFO; every 7th is followed by an untagged continuation `    at linkis.sim.Frame(k)` (every
+    21st by a progress bar holding a `\r`: one line to the entrance, two in a file read with
+    Java's line rule), every 13th by a blank line.
     """
     k = engine_line_count(start) + 1
     offset = start - engine_output_size(k - 1)
@@ -128,6 +129,8 @@ def engine_lines(start: int, stop: int, total: int) -> Iterator[EngineLine]:
         if offset == 0:
             level = "ERROR" if k % 10 == 0 else "WARN" if k % 5 == 0 else "INFO"
             yield EngineLine(k, level, f"linkis-harness: log line {k} of {total}")
+        elif offset == 1 and k % 21 == 0:  # a progress bar: one line holding a \r
+            yield EngineLine(k, None, f"    progress {k}: 50%\r    progress {k}: 100%")
         elif offset == 1 and k % 7 == 0:
             yield EngineLine(k, None, f"    at linkis.sim.Frame({k})")
         else:

@@ -24,6 +24,7 @@ from linkis_harness.client.polling import (
     wait_for_terminal,
 )
 from linkis_harness.client.sweep import SweepResult, new_marker, sweep_run
+from linkis_harness.core.jobstate import count_retries
 from linkis_harness.core.runmarker import mark_body
 from linkis_harness.core.violation import Violation
 from linkis_harness.core.workload import Workload
@@ -35,10 +36,6 @@ POLL_INTERVAL = 0.2
 POLL_MAX_INTERVAL = 1.0
 # How long cleanup keeps verifying a kill (and retrying it) before it gives up on a job.
 STOP_GRACE = 10.0
-
-
-# EntranceJob's log line when a job goes to WaitForRetry (API-FACTS §4).
-RETRY_LINE = "Your job is turn to retry"
 
 
 def retries_logged(client: LinkisClient, exec_id: str, task_id: Any) -> int:
@@ -55,7 +52,7 @@ def retries_logged(client: LinkisClient, exec_id: str, task_id: Any) -> int:
         opened = client.open_log(path) if isinstance(path, str) and path else None
         log = opened.data.get("log") if opened is not None and opened.ok else None
         text = log[3] if isinstance(log, list) and len(log) == 4 else ""
-    return str(text).count(RETRY_LINE)
+    return count_retries(str(text))
 
 
 def evidence(*answers: Answer | None) -> str:
