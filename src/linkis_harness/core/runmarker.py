@@ -31,7 +31,20 @@ _IN_CODE = re.compile(re.escape(MARKER_KEY) + r": (\S+)")
 # Linkis run types (CodeAndRunTypeUtils) by their line-comment syntax.
 _COMMENTS = {
     "#": frozenset({"shell", "sh", "python", "py", "python3", "pyspark", "r", "R"}),
-    "--": frozenset({"sql", "hql", "hive", "jdbc", "spark-sql", "presto", "trino"}),
+    "--": frozenset(
+        {
+            "sql",
+            "hql",
+            "hive",
+            "jdbc",
+            "psql",
+            "fql",
+            "tsql",
+            "spark-sql",
+            "presto",
+            "trino",
+        }
+    ),
     "//": frozenset({"scala", "java"}),
 }
 
