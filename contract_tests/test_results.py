@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from linkis_harness.client import Answer, LinkisClient
+from linkis_harness.core.oracles import check_result_values
 from linkis_harness.suite.lifecycle import FinishedJob, violation
 
 pytestmark = pytest.mark.results
@@ -118,6 +119,15 @@ def test_result_sets_hold_the_expected_rows(
             CHECK,
             "result sets hold the wrong number of rows",
             f"{workload.name}: {len(rows)} rows in {len(files)} result set(s), expected {workload.rows}",
+            listing,
+            operation="openFile",
+            exec_id=exec_id,
+        )
+    for found in check_result_values(rows, workload.values or ()):
+        raise violation(
+            found.check,
+            found.title,
+            f"{workload.name}: {found.detail} (expect.values in {workload.source})",
             listing,
             operation="openFile",
             exec_id=exec_id,

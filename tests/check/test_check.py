@@ -135,6 +135,7 @@ FIRES: dict[str, dict[str, set[str]]] = {
     "proxy-substring": {"rules": {"test_rule_case"}},
     "proxy-wildcard": {"rules": {"test_rule_case"}},
     "results-missing": {"results": {"test_result_sets_hold_the_expected_rows"}},
+    "results-wrong-values": {"results": {"test_result_sets_hold_the_expected_rows"}},
     "server-error": {"schema": {"test_operations_conform"}},
     "state-regression": {"states": {"test_running_job_steps_are_legal"}},
     "taskid-string": {

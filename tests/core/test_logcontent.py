@@ -1,4 +1,4 @@
-"""Log content: Linkis' line rule for files, and the numbered-line oracle."""
+"""Content oracles: Linkis' line rule for files, numbered log lines, result values."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from linkis_harness.core.directive import parse_directive
 from linkis_harness.core.logcheck import check_numbered, numbered_counts
 from linkis_harness.core.logs import read_lines, split_log
+from linkis_harness.core.oracles import check_result_values
 from linkis_harness.core.workload import Workload
 from linkis_harness.errors import ConfigError
 
@@ -126,3 +128,43 @@ def test_bad_numbered_declarations_name_the_key(numbered: object) -> None:
             },
             source="w.yaml",
         )
+
+
+# -- result values -------------------------------------------------------------------------
+
+
+def test_each_row_holds_its_declared_value_in_some_cell() -> None:
+    rows = [["1", "row-1"], ["2", "row-2"], ["3", "row-3"]]
+    assert check_result_values(rows, ("row-1", "row-2", "row-3")) == []
+    assert check_result_values([[1], [2]], ("1", "2")) == []  # cells compare as text
+
+
+def test_a_repeated_row_is_named_with_its_cells() -> None:
+    rows = [["1", "row-1"], ["2", "row-2"], ["3", "row-2"]]
+    (found,) = check_result_values(rows, ("row-1", "row-2", "row-3"))
+    assert (found.check, found.title) == (
+        "results",
+        "result values differ from the workload's",
+    )
+    assert "row 3 ['3', 'row-2'] lacks 'row-3'" in found.detail
+
+
+def test_workload_values_imply_their_row_count() -> None:
+    expect = {"status": "Succeed", "within": 9, "rows": 2, "values": ["a", 2]}
+    workload = Workload.from_mapping({**BASE, "expect": expect}, source="w.yaml")
+    assert workload.values == ("a", "2")
+    with pytest.raises(
+        ConfigError, match=r"lists 2 value\(s\) but 'expect\.rows' is 3"
+    ):
+        Workload.from_mapping(
+            {**BASE, "expect": {**expect, "rows": 3}}, source="w.yaml"
+        )
+    with pytest.raises(ConfigError, match=r"expect\.values"):
+        Workload.from_mapping(
+            {**BASE, "expect": {**expect, "values": []}}, source="w.yaml"
+        )
+
+
+def test_the_simulator_directive_carries_the_values() -> None:
+    directive = parse_directive("# linkis-sim: rows=2 values=row-1,row-2\necho")
+    assert directive.values == ("row-1", "row-2")

@@ -30,13 +30,14 @@ name: quick
 engineType: shell-1
 runType: shell
 code: |
-  # linkis-sim: duration=1 lines=20 rows=3
+  # linkis-sim: duration=1 lines=20 rows=3 values=a,b,c
   for i in $(seq 1 20); do echo "linkis-harness: log line $i of 20" >&2; done
   printf 'a\\nb\\nc\\n'
 expect:
   status: Succeed
   within: 60
   rows: 3
+  values: [a, b, c]
   numbered: {text: "linkis-harness: log line {n} of 20", count: 20}
 weight: 3
 """
@@ -198,6 +199,8 @@ TIMED = {"state-regression", "progress-decrease"}
         ("progress-decrease", "[progress] progress went down"),
         # A line lost before it is served: only the numbered lines show it.
         ("log-drop-line", "[log] numbered log lines missing"),
+        # The right number of rows with a wrong value: only the declared values show it.
+        ("results-wrong-values", "[results] result values differ from the workload's"),
     ],
 )
 def test_fault_mode_counts_violations_with_their_reason(

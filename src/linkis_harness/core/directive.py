@@ -40,6 +40,7 @@ class Directive:
     queue: float = 0.2
     status: str = "Succeed"
     rows: int = 1
+    values: tuple[str, ...] = ()  # result values, one per row (`values=a,b,c`)
     retries: int = 0
     lines: int = 20
 
@@ -84,6 +85,8 @@ def _apply(directive: Directive, text: str) -> Directive:
             count = _count(value, MAX_COUNTS[key])
             if count is not None:
                 changes[key] = count
+        elif key == "values" and value:
+            changes[key] = tuple(value.split(",")[: MAX_COUNTS["rows"]])
         elif key == "status" and value in TERMINAL_CHOICES:
             changes[key] = value
     return replace(directive, **changes)  # type: ignore[arg-type]

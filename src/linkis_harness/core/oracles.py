@@ -11,7 +11,12 @@ from linkis_harness.core.jobstate import JobState
 from linkis_harness.core.violation import Violation
 from linkis_harness.errors import InvalidExecId
 
-__all__ = ["check_history_exec_id", "check_progress", "check_task_ids"]
+__all__ = [
+    "check_history_exec_id",
+    "check_progress",
+    "check_result_values",
+    "check_task_ids",
+]
 
 _TOLERANCE = 1e-9
 
@@ -176,3 +181,28 @@ def check_history_exec_id(exec_id: str, task: Mapping[str, Any]) -> list[Violati
             )
         )
     return found
+
+
+def check_result_values(
+    rows: Sequence[object], values: Sequence[str]
+) -> list[Violation]:
+    """Row k of a job's results (its result sets in order) holds `values[k]` in one of its cells.
+
+    A row is a list of cells (`openFile`'s fileContent); cells compare as text. Reports the
+    first rows that differ (a count mismatch is `rows`' business, reported by the caller).
+    """
+    wrong = []
+    for index, (row, value) in enumerate(zip(rows, values, strict=False)):
+        cells = [str(cell) for cell in row] if isinstance(row, list) else [str(row)]
+        if value not in cells:
+            wrong.append(f"row {index + 1} {cells[:5]!r} lacks {value!r}")
+    if not wrong:
+        return []
+    more = f" and {len(wrong) - 3} more" if len(wrong) > 3 else ""
+    return [
+        Violation(
+            "results",
+            "result values differ from the workload's",
+            f"{len(wrong)} of {min(len(rows), len(values))} row(s): {'; '.join(wrong[:3])}{more}",
+        )
+    ]

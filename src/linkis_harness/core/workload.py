@@ -33,7 +33,7 @@ PROFILES = ("smoke", "standard", "deep")
 _KEYS = frozenset(
     {"name", "engineType", "runType", "code", "expect", "weight", "profiles", "labels"}
 )
-_EXPECT_KEYS = frozenset({"status", "within", "rows", "numbered"})
+_EXPECT_KEYS = frozenset({"status", "within", "rows", "numbered", "values"})
 NUMBER_MARK = "{n}"
 _TERMINAL_NAMES = tuple(sorted(str(s) for s in TERMINAL))
 
@@ -52,6 +52,9 @@ class Workload:
     # Numbered log lines the job prints: (text with `{n}` for the number, count): lines
     # 1..count must each appear exactly once in the job's log (`core.logcheck.check_numbered`).
     numbered: tuple[str, int] | None = None
+    # The result value of each row, in order over the job's result sets (a row holds it in one
+    # of its cells); implies `rows` (`core.oracles.check_result_values`).
+    values: tuple[str, ...] | None = None
     weight: int = 1
     profiles: tuple[str, ...] = PROFILES
     labels: tuple[tuple[str, str], ...] = ()
@@ -103,7 +106,7 @@ class Workload:
         bad = sorted(set(map(str, expect)) - _EXPECT_KEYS)
         if bad:
             raise ConfigError(
-                f"{source}: unknown key 'expect.{bad[0]}'; expected status, within, rows, numbered"
+                f"{source}: unknown key 'expect.{bad[0]}'; expected status, within, rows, numbered, values"
             )
         return cls(
             name=_text(data, "name", source),
@@ -114,6 +117,7 @@ class Workload:
             within=_positive(expect.get("within"), "expect.within", source),
             rows=_rows(expect.get("rows"), source),
             numbered=_numbered(expect.get("numbered"), source),
+            values=_values(expect.get("values"), expect.get("rows"), source),
             weight=int(_positive(data.get("weight", 1), "weight", source)),
             profiles=_profiles(data.get("profiles", list(PROFILES)), source),
             labels=_labels(data.get("labels", {}), source),
@@ -208,3 +212,24 @@ def _numbered(value: object, source: str) -> tuple[str, int] | None:
             f"{source}: 'expect.numbered.count' must be a whole number >= 1, got {count!r}"
         )
     return text, count
+
+
+def _values(value: object, rows: object, source: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or not value
+        or any(
+            isinstance(v, bool) or not isinstance(v, str | int | float) for v in value
+        )
+    ):
+        raise ConfigError(
+            f"{source}: 'expect.values' must be a non-empty list of values, one per result "
+            f"row, such as [row-1, row-2], got {value!r}"
+        )
+    if rows is not None and rows != len(value):
+        raise ConfigError(
+            f"{source}: 'expect.values' lists {len(value)} value(s) but 'expect.rows' is {rows!r}"
+        )
+    return tuple(str(v) for v in value)

@@ -202,6 +202,8 @@ def _workload_mapping(w: Workload) -> dict[str, Any]:
     expect: dict[str, Any] = {"status": list(w.expect_status), "within": w.within}
     if w.rows is not None:
         expect["rows"] = w.rows
+    if w.values is not None:
+        expect["values"] = list(w.values)
     if w.numbered is not None:
         expect["numbered"] = {"text": w.numbered[0], "count": w.numbered[1]}
     return {

@@ -150,6 +150,12 @@ _CATALOGUE = (
         "`getDirFileTrees` of a succeeded job's result directory has no `_N.dolphin` children",
     ),
     Fault(
+        "results-wrong-values",
+        "results",
+        "the last row of a succeeded job's result (of two or more `values`) repeats the row "
+        "before it: the row count is right, a value is not",
+    ),
+    Fault(
         "server-error",
         "schema",
         "`GET /jobhistory/list` with a `status` parameter answers HTTP 500 with Spring's error body",
@@ -268,6 +274,10 @@ class Faults:
     @property
     def results_missing(self) -> bool:
         return "results-missing" in self.names
+
+    @property
+    def results_wrong_values(self) -> bool:
+        return "results-wrong-values" in self.names
 
     @property
     def server_error(self) -> bool:

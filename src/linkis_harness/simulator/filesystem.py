@@ -142,7 +142,7 @@ class FilesystemApi:
         page, size = max(page_number, 1), max(page_size, 1)
         first = (page - 1) * size
         rows = [
-            [str(i + 1), f"linkis-sim row {i + 1}"]
+            [str(i + 1), self._value(job, i)]
             for i in range(first, min(first + size, job.directive.rows))
         ]
         data: dict[str, Any] = {
@@ -166,6 +166,13 @@ class FilesystemApi:
         if column_page < 1 or not 1 <= column_size <= 500:
             return self.answer.error_code(80036, _COLUMN_PAGING_DESC)
         return None
+
+    def _value(self, job: Job, index: int) -> str:
+        """Row `index`'s value: the directive's `values`, else `linkis-sim row N`."""
+        values = job.directive.values
+        if self.faults.results_wrong_values and index == len(values) - 1 and index:
+            index -= 1  # the last row repeats the one before it
+        return values[index] if index < len(values) else f"linkis-sim row {index + 1}"
 
     async def open_log(self, request: Request) -> Response:
         path = request.query_params.get("path")

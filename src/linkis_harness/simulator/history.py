@@ -165,9 +165,14 @@ def _load(task_id: int, text: str) -> Job:
     error = data.pop("error")
     return Job(
         task_id=task_id,
-        directive=Directive(**data.pop("directive")),
+        directive=_directive(data.pop("directive")),
         timeline=tuple((float(at), str(state)) for at, state in data.pop("timeline")),
         window=tuple(data.pop("window")),
         error=(int(error[0]), str(error[1])) if error is not None else None,
         **data,
     )
+
+
+def _directive(data: dict[str, Any]) -> Directive:
+    """Rebuild a stored directive (JSON lists back to tuples)."""
+    return Directive(**{**data, "values": tuple(data.get("values", ()))})

@@ -20,6 +20,7 @@ from linkis_harness.core.jobstate import (
 )
 from linkis_harness.core.logcheck import check_numbered, numbered_counts
 from linkis_harness.core.logs import LogPage, split_log
+from linkis_harness.core.oracles import check_result_values
 from linkis_harness.core.violation import Violation
 from linkis_harness.core.workload import Workload
 
@@ -287,11 +288,12 @@ def check_page_rows(envelope: dict[str, Any]) -> Violation | None:
 
 
 def check_rows(job: Job, rows: list[Any]) -> Violation | None:
-    """All result sets together hold the rows the workload declares."""
+    """All result sets together hold the rows (and values) the workload declares."""
     if len(rows) != job.workload.rows:
         return Violation(
             "results",
             "result sets hold the wrong number of rows",
             f"expected {job.workload.rows}, got {len(rows)}",
         )
-    return None
+    found = check_result_values(rows, job.workload.values or ())
+    return found[0] if found else None
