@@ -256,6 +256,10 @@ def _run_master(
         f"load: {model} {plan.users} users{shape}, {plan.run_time:g}s against {settings.target}"
         f" ({plan.workers or 1} generator process(es), client model {plan.client_model})\n"
     )
+    if plan.web:
+        out.write(
+            f"load: Locust web UI at http://127.0.0.1:{plan.web_port} while the run lasts\n"
+        )
     problem: str | None = None
     interrupted = False
     marker = new_marker()  # in the ledger and every submit before the first job
