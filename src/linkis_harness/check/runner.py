@@ -25,9 +25,10 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from linkis_harness import resources
+from linkis_harness.check import baseline as check_baseline
 from linkis_harness.check import report
 from linkis_harness.check.terminal import CheckProgress
 from linkis_harness.client import versions as version_probe
@@ -66,6 +67,9 @@ class _Run:
     report_dir: Path | None
     policy: SafetyPolicy
     strict: bool = False  # --strict: Linkis' own accepted defects fail
+    target_key: str = ""  # the target across runs (check/baseline.py)
+    baseline: Path | None = None  # --baseline DIR/results.json
+    baseline_keys: dict[str, str] | None = None
 
 
 def run_check(
@@ -86,6 +90,8 @@ def run_check(
     linkis_version: str | None = None,
     strict: bool = False,
     require_complete: bool = False,
+    baseline: Path | None = None,
+    baseline_any_target: bool = False,
     out: TextIO,
     err: TextIO,
 ) -> int:
@@ -115,7 +121,13 @@ def run_check(
             embedded=embedded,
             policy=policy,
         )
-        run = replace(run, strict=strict)
+        key = check_baseline.target_id(settings.target)
+        run = replace(run, strict=strict, target_key=key, baseline=baseline)
+        if baseline is not None:
+            keys = check_baseline.read_baseline(
+                baseline, key, any_target=baseline_any_target
+            )
+            run = replace(run, baseline_keys=keys)
         if policy.dry_run:
             _dry_run(run, out)
             return ExitCode.OK
@@ -590,12 +602,21 @@ def _finish(
         err.write(
             f"error: --require-complete: {verdict.skipped} check(s) did not run\n"
         )
+    extra: dict[str, Any] = {"target_id": run.target_key}
+    if run.baseline_keys is not None and exit_code != ExitCode.NOT_RUN:
+        assert run.baseline is not None
+        diff = check_baseline.compare(run.baseline_keys, results.to_json())
+        check_baseline.print_diff(diff, run.baseline, out)
+        extra["baseline"] = check_baseline.to_json(diff, run.baseline)
+        new = diff.new or verdict.left_running  # jobs left running stay a finding
+        exit_code = ExitCode.FINDINGS if new else ExitCode.OK
     if run.report_dir is not None:
         report.write_results(
             run.report_dir / "results.json",
             results,
             verdict=verdict,
             require_complete=require_complete,
+            **extra,
             target=run.settings.target,
             profile=run.profile,
             seed=run.seed,

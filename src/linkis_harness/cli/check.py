@@ -66,6 +66,18 @@ PROFILES = ("smoke", "standard", "deep")
     help="Exit 1 when a check did not run (skipped for want of a peer user, rule files, "
     "--max-jobs, --read-only, ...) [LINKIS_REQUIRE_COMPLETE].",
 )
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="DIR/results.json",
+    help="Compare with an earlier run's results.json: new, fixed and unchanged violations; "
+    "exit 1 only on new ones.",
+)
+@click.option(
+    "--baseline-any-target",
+    is_flag=True,
+    help="--baseline: compare even when the baseline was measured against another target.",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -85,6 +97,8 @@ def check(
     sim_speed: float,
     strict: bool,
     require_complete: bool,
+    baseline: Path | None,
+    baseline_any_target: bool,
 ) -> None:
     """Run the contract suite against a Linkis deployment (default: the embedded simulator)."""
     from linkis_harness.check.runner import run_check
@@ -103,6 +117,8 @@ def check(
         workloads=workloads,
         markers=markers,
         strict=strict,
+        baseline=baseline,
+        baseline_any_target=baseline_any_target,
         quiet=quiet,
         quirks=quirks,
         sim_speed=sim_speed,

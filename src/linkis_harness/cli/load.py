@@ -183,6 +183,25 @@ _DEFAULT = LoadOptions()
     help="Accept a run that did not deliver the asked --submit-rate (open model) or --users "
     "(closed model): reported, but not a failure (default: it fails, exit 1).",
 )
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="DIR/summary.json",
+    help="Compare with an earlier run's summary.json: every entry side by side; exit 1 "
+    "when a percentile regressed past --max-regression.",
+)
+@click.option(
+    "--max-regression",
+    metavar="SHARE",
+    default=_DEFAULT.max_regression,
+    show_default=True,
+    help="--baseline: how much a p50/p95/p99 may grow (changes under 50 ms never count).",
+)
+@click.option(
+    "--baseline-any-target",
+    is_flag=True,
+    help="--baseline: compare even when the baseline was measured against another target.",
+)
 @click.pass_context
 def load(
     ctx: click.Context,
@@ -217,6 +236,9 @@ def load(
     web_port: int,
     write_workloads: Path | None,
     accept_underdelivery: bool,
+    baseline: Path | None,
+    max_regression: str,
+    baseline_any_target: bool,
 ) -> None:
     """Run the Locust lifecycle load test (default target: the embedded simulator)."""
     from linkis_harness.load.runner import run_load
@@ -255,6 +277,9 @@ def load(
         web=web,
         web_port=web_port,
         accept_underdelivery=accept_underdelivery,
+        baseline=baseline,
+        max_regression=max_regression,
+        baseline_any_target=baseline_any_target,
     )
     ctx.obj["code"] = run_load(
         target.settings,

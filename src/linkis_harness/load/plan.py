@@ -113,6 +113,9 @@ class LoadOptions:
     max_time: str = "1h"
     step_time: str = "2m"
     accept_underdelivery: bool = False
+    baseline: Path | None = None
+    max_regression: str = "10%"
+    baseline_any_target: bool = False
 
 
 def make_plan(o: LoadOptions) -> LoadPlan:

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from linkis_harness.core.sla import Series, Sla, SlaResult, evaluate, percentile
 from linkis_harness.errors import ExitCode
+from linkis_harness.load import throughput
 from linkis_harness.load.cleanup import Cleanup, Ledger, print_cleanup
 from linkis_harness.reports.loadpage import write_load_report
 
@@ -298,7 +299,12 @@ def _reasons(result: Result) -> list[str]:
 
 
 def write_reports(
-    result: Result, raw: Raw, directory: Path, *, target: str | None = None
+    result: Result,
+    raw: Raw,
+    directory: Path,
+    *,
+    target: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """summary.json, lifecycle.png and load-report.html (self-contained) next to Locust's reports."""
     cleanup = result.cleanup
@@ -338,7 +344,17 @@ def write_reports(
         "problem": result.problem,
         "exit_code": int(result.exit_code),
         "timeline": timeline(result),
+        **(extra or {}),
     }
+    jobs = throughput.job_times(directory / "raw" / "ledger.jsonl")
+    flow = throughput.windows(
+        raw.samples or {},
+        jobs,
+        start=result.started,
+        duration=result.duration_s,
+        width=_window(result),
+    )
+    summary["timeline"]["throughput"] = flow
     (directory / "summary.json").write_text(
         json.dumps(summary, indent=2), encoding="utf-8"
     )

@@ -20,13 +20,14 @@ from linkis_harness.client import LinkisClient
 from linkis_harness.client.sweep import new_marker
 from linkis_harness.config import Settings
 from linkis_harness.errors import ConfigError, ExitCode
-from linkis_harness.load import capacity, procs, report
+from linkis_harness.load import capacity, compare, procs, report
 from linkis_harness.load.cleanup import clean_up, print_cleanup
 from linkis_harness.load.plan import (
     LoadOptions,
     LoadPlan,
     make_plan,
 )
+from linkis_harness.load.scenarios.options import CLIENT_MODELS
 from linkis_harness.reports.loadpage import LOAD_REPORT
 from linkis_harness.safety import (
     RequestGuard,
@@ -55,6 +56,17 @@ def run_load(
         raise ConfigError("--read-only: load submits jobs, nothing to run")
     plan = make_plan(options)
     cap = capacity.capacity_plan(plan, options) if options.find_capacity else None
+    target_key = compare.target_id(settings.target)
+    baseline = (
+        compare.read_baseline(
+            options.baseline,
+            target_key,
+            threshold=options.max_regression,
+            any_target=options.baseline_any_target,
+        )
+        if options.baseline is not None
+        else None
+    )
     if policy.dry_run:
         return _dry_run(settings, plan, out)
     with ExitStack() as stack:
@@ -93,6 +105,8 @@ def run_load(
             err,
             reports=report_dir is not None,
             accept_underdelivery=options.accept_underdelivery,
+            target_key=target_key,
+            baseline=baseline,
         )
     raise AssertionError("unreachable")  # pragma: no cover (ExitStack swallows nothing)
 
@@ -245,6 +259,8 @@ def _run_master(
     *,
     reports: bool,
     accept_underdelivery: bool = False,
+    target_key: str,
+    baseline: compare.Baseline | None = None,
 ) -> int:
     shape = f", shape {plan.shape}" if plan.shape else ""
     model = (
@@ -295,7 +311,17 @@ def _run_master(
         accepted=accept_underdelivery,
     )
     report.print_summary(result, out)
+    code = result.exit_code
+    poll_ms = CLIENT_MODELS[plan.client_model] * 1000
+    extra: dict[str, object] = {"target_id": target_key, "poll_interval_ms": poll_ms}
+    if baseline is not None:
+        changes = baseline.compare(report.rows(result), poll_ms)
+        if compare.print_comparison(baseline, changes, out) and code == ExitCode.OK:
+            code = ExitCode.FINDINGS
+        extra["baseline"] = compare.to_json(baseline, changes)
+        if reports:
+            compare.write_html(baseline, changes, work)
     if reports:
-        report.write_reports(result, raw, work, target=settings.target)
+        report.write_reports(result, raw, work, target=settings.target, extra=extra)
         out.write(f"load: reports in {work} (HTML: {work / LOAD_REPORT})\n")
-    return result.exit_code
+    return code

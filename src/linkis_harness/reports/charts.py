@@ -17,7 +17,7 @@ from typing import Any
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
-__all__ = ["Chart", "draw", "lifecycle_chart"]
+__all__ = ["Chart", "draw", "lifecycle_chart", "throughput_chart"]
 
 _PALETTE = ("#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf8700", "#57606a")
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
@@ -123,3 +123,58 @@ def lifecycle_chart(timeline: Mapping[str, Any]) -> Chart:
     bottom.set_xlim(left=0)
     bottom.grid(alpha=0.3)
     return draw("lifecycle", "Job lifecycle percentiles and users over time", figure)
+
+
+def _series(windows: Any, key: str) -> list[tuple[float, float]]:
+    return sorted(
+        (float(w["t"]), float(w[key]))
+        for w in windows or ()
+        if isinstance(w, dict)
+        and isinstance(w.get("t"), int | float)
+        and isinstance(w.get(key), int | float)
+    )
+
+
+def throughput_chart(timeline: Mapping[str, Any]) -> Chart:
+    """Draw throughput over time: requests, failures, jobs per second and the backlog.
+
+    The backlog is the jobs submitted and not yet seen Running. `timeline["throughput"]` is
+    summary.json's list of windows {t, requests_per_s, failures_per_s, submitted_per_s,
+    finished_per_s, backlog}, t in seconds into the run.
+    """
+    figure = Figure(figsize=(10, 7.5), layout="constrained")
+    panels = figure.subplots(3, 1, sharex=True)
+    windows = timeline.get("throughput")
+    rows = (
+        (
+            "Requests per second",
+            (("requests_per_s", "requests/s"), ("failures_per_s", "failures/s")),
+        ),
+        (
+            "Jobs per second",
+            (("submitted_per_s", "submitted/s"), ("finished_per_s", "finished/s")),
+        ),
+        ("Backlog (jobs submitted, not yet Running)", (("backlog", "backlog"),)),
+    )
+    for axis, (title, keys) in zip(panels, rows, strict=True):
+        drawn = False
+        for index, (key, label) in enumerate(keys):
+            points = _series(windows, key)
+            if points:
+                axis.plot(
+                    [x for x, _ in points],
+                    [y for _, y in points],
+                    color=_PALETTE[index if key != "failures_per_s" else 1],
+                    label=label,
+                )
+                drawn = True
+        axis.set_title(title, loc="left")
+        axis.set_ylim(bottom=0)
+        axis.grid(alpha=0.3)
+        if drawn:
+            axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+        else:
+            axis.text(0.5, 0.5, "no samples", ha="center", transform=axis.transAxes)
+    panels[-1].set_xlabel("seconds into the run")
+    panels[-1].set_xlim(left=0)
+    return draw("throughput", "Throughput and backlog over time", figure)

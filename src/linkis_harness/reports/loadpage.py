@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from linkis_harness.errors import HarnessError
-from linkis_harness.reports.charts import Chart, lifecycle_chart
+from linkis_harness.reports.charts import Chart, lifecycle_chart, throughput_chart
 from linkis_harness.reports.html import read_json, render
 from linkis_harness.reports.scrub import scrub_all
 
@@ -28,6 +28,8 @@ def write_load_report(report_dir: Path, *, secrets: Sequence[str] = ()) -> Path:
         raise HarnessError(f"{report_dir / 'summary.json'}: not a summary object")
     timeline = summary.get("timeline")
     charts = [lifecycle_chart(timeline)] if isinstance(timeline, dict) else []
+    if isinstance(timeline, dict) and timeline.get("throughput"):
+        charts.append(throughput_chart(timeline))
     for chart in charts:
         (report_dir / f"{chart.name}.png").write_bytes(chart.png)
     files = sorted(

@@ -28,11 +28,12 @@ STOP_FILE = "stop"  # created in the output directory to end the run gracefully
 class Entry:
     """The raw samples of one stats entry (compact lists; floats in ms, or lines/s)."""
 
-    __slots__ = ("failures", "times", "values")
+    __slots__ = ("fail_times", "failures", "times", "values")
 
     def __init__(self) -> None:
         self.values: list[float] = []
         self.times: list[float] = []
+        self.fail_times: list[float] = []  # when the failed samples were recorded
         self.failures = 0
 
     def add(self, value: float, at: float, failed: bool) -> None:
@@ -40,14 +41,21 @@ class Entry:
         self.times.append(round(at, 2))
         if failed:
             self.failures += 1
+            self.fail_times.append(round(at, 2))
 
     def merge(self, data: dict[str, Any]) -> None:
         self.values.extend(data["values"])
         self.times.extend(data["times"])
+        self.fail_times.extend(data.get("fail_times", []))
         self.failures += int(data["failures"])
 
     def dump(self) -> dict[str, Any]:
-        return {"values": self.values, "times": self.times, "failures": self.failures}
+        return {
+            "values": self.values,
+            "times": self.times,
+            "fail_times": self.fail_times,
+            "failures": self.failures,
+        }
 
 
 class Journal:
