@@ -78,6 +78,15 @@ def test_slower_run_exits_1_and_a_repeat_exits_0(
     assert "job_total fixed Succeed" in regressed
     page = (slow / "baseline-report.html").read_text(encoding="utf-8")
     assert "job_total fixed Succeed" in page
+    # Throughput over time shows the queue one slot cannot drain.
+    flow = json.loads((slow / "summary.json").read_text())["timeline"]["throughput"]
+    assert flow[-1]["backlog"] >= flow[0]["backlog"] + 4
+    assert max(w["finished_per_s"] for w in flow) <= 1.5  # one 1 s slot
+    assert sum(w["submitted_per_s"] for w in flow) > sum(
+        w["finished_per_s"] for w in flow
+    )
+    assert (slow / "throughput.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 'id="chart-throughput"' in (slow / "load-report.html").read_text()
 
     code, text = _load(workloads, 4, *compare)
     assert code == 0, text

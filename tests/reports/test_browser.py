@@ -105,8 +105,9 @@ def test_load_report_renders_in_chromium(tmp_path: Path) -> None:
     assert shot.stat().st_size > 30_000
     assert '<table id="sla-table">' in dom
     assert "BREACHED" in dom
-    # the matplotlib chart, inline: its titles and legend are text in the page
-    assert dom.count("<svg") == 1
+    # the matplotlib charts (lifecycle, throughput), inline: titles and legend are text
+    assert dom.count("<svg") == 2
+    assert ">Backlog (jobs submitted, not yet Running)</text>" in dom
     assert "Lifecycle percentiles per window" in dom
     assert ">job_total p95</text>" in dom
     assert ">Users over time</text>" in dom

@@ -166,8 +166,10 @@ def test_load_report_has_sla_table_charts_and_is_self_contained(tmp_path: Path) 
     assert '<table id="sla-table">' in page
     assert '<tr class="breached"><td><code>p95(job_total)&lt;1s</code>' in page
     assert "SLA breached: p95(job_total)&lt;1s" in page
-    # One chart, drawn once: inline SVG in the page, the same figure as lifecycle.png beside it.
-    assert page.count("<svg") == 1
+    # Two charts, each drawn once: inline SVG in the page, the same figures as PNGs beside it.
+    assert page.count("<svg") == 2
+    assert '<svg role="img" aria-label="Throughput and backlog over time' in page
+    assert (tmp_path / "throughput.png").read_bytes()[:8] == PNG_MAGIC
     assert '<svg role="img" aria-label="Job lifecycle percentiles' in page
     assert ">job_total p95</text>" in page  # text stays text (searchable, readable)
     assert ">job_running p50</text>" in page
