@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,102 +119,7 @@ def runs(
     proxy: BadServer = world["proxy"]
     inputs: Path = world["inputs"]
     base = tmp_path_factory.mktemp("runs")
-    results = []
-
-    out = base / "check"
-    results.append(
-        (
-            _run(
-                "check",
-                [
-                    "check",
-                    "--target",
-                    proxy.url,
-                    "--user",
-                    "carol",
-                    "--password",
-                    PASSWORD,
-                    "--peer-user",
-                    "dave",
-                    "--peer-password",
-                    PEER_PASSWORD,
-                    "--token-rules",
-                    str(inputs / "tokens.properties"),
-                    "--proxy-rules",
-                    str(inputs / "proxy.properties"),
-                    "--profile",
-                    "smoke",
-                    "--report-dir",
-                    str(out / "report"),
-                    "--junit-xml",
-                    str(out / "junit.xml"),
-                ],
-                out,
-            ),
-            out,
-        )
-    )
-
-    out = base / "load"
-    results.append(
-        (
-            _run(
-                "load",
-                [
-                    "load",
-                    "--target",
-                    proxy.url,
-                    "--token-code",
-                    TOKEN,
-                    "--token-user",
-                    "carol",
-                    "--users",
-                    "2",
-                    "--spawn-rate",
-                    "2",
-                    "--run-time",
-                    "3s",
-                    "--report-dir",
-                    str(out / "report"),
-                ],
-                out,
-            ),
-            out,
-        )
-    )
-
-    out = base / "check-echo"
     echo: BadServer = world["echo"]
-    results.append(
-        (
-            _run(
-                "check (token echoed)",
-                [
-                    "check",
-                    "--target",
-                    echo.url,
-                    "--user",
-                    "carol",
-                    "--password",
-                    PASSWORD,
-                    "--token-rules",
-                    str(inputs / "tokens.properties"),
-                    "--profile",
-                    "smoke",
-                    "-m",
-                    "auth or rules",
-                    "--report-dir",
-                    str(out / "report"),
-                    "--junit-xml",
-                    str(out / "junit.xml"),
-                ],
-                out,
-            ),
-            out,
-        )
-    )
-
-    out = base / "rules"
     rules_argv = [
         "rules",
         "--target",
@@ -229,11 +135,91 @@ def runs(
     ]
     rules_help = _help("rules")
     if "--report-dir" in rules_help:
-        rules_argv += ["--report-dir", str(out / "report")]
+        rules_argv += ["--report-dir", str(base / "rules" / "report")]
     if "--junit-xml" in rules_help:
-        rules_argv += ["--junit-xml", str(out / "junit.xml")]
-    results.append((_run("rules", rules_argv, out), out))
-    return results
+        rules_argv += ["--junit-xml", str(base / "rules" / "junit.xml")]
+    planned: list[tuple[str, str, list[str]]] = [
+        (
+            "check",
+            "check",
+            [
+                "check",
+                "--target",
+                proxy.url,
+                "--user",
+                "carol",
+                "--password",
+                PASSWORD,
+                "--peer-user",
+                "dave",
+                "--peer-password",
+                PEER_PASSWORD,
+                "--token-rules",
+                str(inputs / "tokens.properties"),
+                "--proxy-rules",
+                str(inputs / "proxy.properties"),
+                "--profile",
+                "smoke",
+                "--report-dir",
+                str(base / "check" / "report"),
+                "--junit-xml",
+                str(base / "check" / "junit.xml"),
+            ],
+        ),
+        (
+            "load",
+            "load",
+            [
+                "load",
+                "--target",
+                proxy.url,
+                "--token-code",
+                TOKEN,
+                "--token-user",
+                "carol",
+                "--users",
+                "2",
+                "--spawn-rate",
+                "2",
+                "--run-time",
+                "3s",
+                "--report-dir",
+                str(base / "load" / "report"),
+            ],
+        ),
+        (
+            "check (token echoed)",
+            "check-echo",
+            [
+                "check",
+                "--target",
+                echo.url,
+                "--user",
+                "carol",
+                "--password",
+                PASSWORD,
+                "--token-rules",
+                str(inputs / "tokens.properties"),
+                "--profile",
+                "smoke",
+                "-m",
+                "auth or rules",
+                "--report-dir",
+                str(base / "check-echo" / "report"),
+                "--junit-xml",
+                str(base / "check-echo" / "junit.xml"),
+            ],
+        ),
+        ("rules", "rules", rules_argv),
+    ]
+    # The four runs are independent processes (own cwd, TMPDIR and report directory): they run
+    # side by side, so the module waits for the slowest run instead of the sum of all four.
+    with ThreadPoolExecutor(max_workers=len(planned)) as pool:
+        futures = [
+            (pool.submit(_run, name, argv, base / folder), base / folder)
+            for name, folder, argv in planned
+        ]
+        return [(future.result(), out) for future, out in futures]
 
 
 def _secrets(world: dict[str, Any]) -> dict[str, str]:
