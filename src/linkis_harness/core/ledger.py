@@ -125,7 +125,10 @@ class Answer:
             found.append(f"status {envelope.get('status')!r}, expected {self.status}")
         if self.message is not None:
             message = envelope.get("message")
-            if not isinstance(message, str) or not re.search(self.message, message):
+            # re.S: a message may quote the request's text, newlines included.
+            if not isinstance(message, str) or not re.search(
+                self.message, message, re.S
+            ):
                 found.append(f"message {message!r} does not match {self.message!r}")
         for key, want in self.data.items():
             value: Any = envelope.get("data")
@@ -244,7 +247,7 @@ class Ledger:
                 answer is not None
                 and answer.uncaught
                 and answer.message is not None
-                and re.search(answer.message, message)
+                and re.search(answer.message, message, re.S)  # a path may hold "\n"
             ):
                 return Uncaught(row, answer, line)
         return None
