@@ -31,7 +31,7 @@ from linkis_harness.simulator.jobs import JobStore
 from linkis_harness.simulator.killjobs import FORCED, KILLED, kill_jobs
 from linkis_harness.simulator.responses import Responder, spring_error
 from linkis_harness.simulator.routing import RouteError, parse_exec_id
-from linkis_harness.simulator.submit import Refusal, parse_task
+from linkis_harness.simulator.submit import Refusal, parse_task, stored_code
 from linkis_harness.simulator.views import exec_id_of, task_id_of
 
 __all__ = ["EntranceApi"]
@@ -115,9 +115,9 @@ class EntranceApi:
         if isinstance(parsed, Refusal):
             return self.answer.error_code(parsed.code, parsed.desc)
         refusal: Refusal | None = parsed.pop("refusal", None)
-        job = self.store.create(
-            record=parsed, directive=parse_directive(parsed["code"])
-        )
+        directive = parse_directive(parsed["code"])
+        parsed["code"] = stored_code(parsed["code"], str(parsed["run_type"]))
+        job = self.store.create(record=parsed, directive=directive)
         if refusal is not None:  # an interceptor: the row exists and becomes Failed
             self.store.reject(job, refusal.code, refusal.desc)
             return self.answer.error_code(refusal.code, refusal.desc)

@@ -6,10 +6,11 @@ Both endpoints accept both body styles; the key `executionContent` selects the 1
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DEFAULT_VERSIONS", "Refusal", "parse_task"]
+__all__ = ["DEFAULT_VERSIONS", "Refusal", "parse_task", "stored_code"]
 
 DEFAULT_CREATOR = "IDE"
 DEFAULT_VERSIONS = {
@@ -146,3 +147,21 @@ def _parse_old(body: dict[str, Any]) -> tuple[dict[str, str], str, str, str] | R
         )
     run_type = _text(body.get("runType")) or "sql"
     return labels, code, run_type, "execute"
+
+
+# CodeAndRunTypeUtils' default relation (linkis.codeType.language.relation): the SQL codeTypes.
+_SQL_TYPES = frozenset({"sql", "hql", "jdbc", "hive", "psql", "fql", "tsql"})
+# SQLCommentHelper's pattern: quoted strings are kept, comments removed.
+_SQL_COMMENT = re.compile(r"('(?:''|[^'])*')|--.*?$|/\*.*?\*/|#.*?$", re.M | re.S)
+
+
+def stored_code(code: str, run_type: str) -> str:
+    """Return the code job history keeps: SQL comments stripped (CommentInterceptor).
+
+    ledger: jobhistory.list.sql-comments-stripped (Python, Scala and shell code keep theirs).
+    The simulator reads its `linkis-sim:` directive before this, as Linkis runs interceptors
+    after the job's row exists.
+    """
+    if run_type.lower() not in _SQL_TYPES:
+        return code
+    return _SQL_COMMENT.sub(lambda m: m.group(1) or "", code)
