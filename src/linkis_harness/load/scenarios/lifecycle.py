@@ -28,6 +28,7 @@ from linkis_harness.load.scenarios.job import (
     check_submit,
     check_tree,
     history_agrees,
+    read_failure,
     result_paths,
 )
 from linkis_harness.load.scenarios.wire import Http
@@ -206,10 +207,26 @@ class Lifecycle:
                 "log",
                 params={"fromLine": start, "size": -1, "distinctLevel": "false"},
                 expected_method=f"/api/entrance/{job.exec_id}/log",
+                allow_error=True,  # the documented read failures (status 1) are not findings
                 exec_id=job.exec_id,
             )
-            if envelope is None:
+            if envelope is None or envelope.get("status") not in (0, None):
+                if envelope is not None and not read_failure(envelope, start):
+                    self.http.metric(
+                        f"log_check {job.workload.name}",
+                        0.0,
+                        Violation(
+                            "log",
+                            "log read refused",
+                            f"full read from {start}: status {envelope.get('status')}: "
+                            f"{str(envelope.get('message'))[:200]}",
+                        ).to_exception(
+                            operation=OPERATIONS["log"], exec_id=job.exec_id
+                        ),
+                    )
                 return None
+            if start == 0 and job.next_line > 0 and read_failure(envelope, start):
+                return None  # a documented read failure, not an empty log: nothing to compare
             data = envelope.get("data") or {}
             text, next_line = data.get("log"), data.get("fromLine")
             if (
