@@ -1,6 +1,7 @@
-"""Options and fixtures of the contract suite (run with `-p no:locust`; Locust owns `--host`).
+"""Fixtures of the contract suite (run with `-p no:locust`; Locust owns `--host`).
 
-Every option has a `LINKIS_*` environment variable, so secrets never need a command line.
+The options are the linkis plugin's (`--linkis-*`, each also read from its `LINKIS_*`
+variable, so secrets never need a command line); the suite activates it for the session.
 Without a target every test skips. Every job the suite submits is killed or finished before
 the session ends, also after Ctrl-C (`pytest_sessionfinish`).
 """
@@ -17,8 +18,7 @@ import pytest
 
 from linkis_harness import config as harness_config
 from linkis_harness.client import LinkisClient
-from linkis_harness.core.families import FAMILIES
-from linkis_harness.core.workload import PROFILES, Workload
+from linkis_harness.core.workload import Workload
 from linkis_harness.errors import ConfigError, LoginFailed, TargetError
 from linkis_harness.resources import data_dir
 from linkis_harness.resources.workloads import load_workloads, select
@@ -28,88 +28,49 @@ from linkis_harness.safety import (
     RequestGuard,
     SafetyPolicy,
 )
+from linkis_harness.suite import settings as suite_settings
 from linkis_harness.suite.lifecycle import FinishedJob, JobTracker, RunningJob
-
-# Option name (after --linkis-) -> (environment variable, help).
-_OPTIONS = {
-    "target": ("LINKIS_TARGET", "Gateway root URL, e.g. http://gateway:9001."),
-    "user": ("LINKIS_USER", "Login user."),
-    "password": ("LINKIS_PASSWORD", "Login password (prefer the variable)."),
-    "token-code": ("LINKIS_TOKEN_CODE", "Token-Code header (prefer the variable)."),
-    "token-user": ("LINKIS_TOKEN_USER", "Token-User header."),
-    "peer-user": ("LINKIS_PEER_USER", "A second, non-admin account."),
-    "peer-password": ("LINKIS_PEER_PASSWORD", "Password of the peer user."),
-    "proxy-rules": ("LINKIS_PROXY_RULES", "proxy.properties the gateway enforces."),
-    "token-rules": ("LINKIS_TOKEN_RULES", "Token rules file (TOKEN=user1,user2)."),
-    "profile": ("LINKIS_PROFILE", "smoke | standard | deep (default standard)."),
-    "workloads": ("LINKIS_WORKLOADS", "Directory of workload YAML files."),
-    "spec": ("LINKIS_SPEC", "OpenAPI spec (default: the shipped one)."),
-}
-_SETTINGS = (
-    "target",
-    "user",
-    "password",
-    "token-code",
-    "token-user",
-    "peer-user",
-    "peer-password",
-)
+from linkis_harness.suite.session import activate
+from linkis_harness.suite.settings import SuiteOptions
 
 _TRACKER = pytest.StashKey[JobTracker]()
 _WORKLOADS = pytest.StashKey[list[Workload]]()
-_SETTINGS_KEY = pytest.StashKey[harness_config.Settings | None]()
 _GUARD = pytest.StashKey[RequestGuard]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("linkis", "Linkis contract suite")
-    for name, (var, text) in _OPTIONS.items():
-        group.addoption(f"--linkis-{name}", default=None, help=f"{text} [{var}]")
-    group.addoption(
-        "--linkis-strict",
-        action="store_true",
-        default=None,
-        help="Fail on Linkis' own accepted defects (ledger rows with uncaught: true).",
-    )
+def pytest_addoption(
+    parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
+) -> None:
+    """The `--linkis-*` options are the plugin's: load it even where plugin autoload is off."""
+    if not pluginmanager.has_plugin("linkis"):
+        pluginmanager.import_plugin("linkis", consider_entry_points=True)
 
 
-def option(pytestconfig: pytest.Config, name: str) -> str | None:
-    """Read `--linkis-<name>`, else its LINKIS_* variable, else None."""
-    value = pytestconfig.getoption(f"--linkis-{name}")
-    if value is None:
-        return os.environ.get(_OPTIONS[name][0]) or None
-    return str(value)
+def _options() -> SuiteOptions:
+    found = suite_settings.current()
+    assert found is not None, "the linkis plugin is active for the contract suite"
+    return found
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for family, text in FAMILIES.items():
-        config.addinivalue_line("markers", f"{family}: {text}")
+    # Settings, markers, preflight at session start, the report plugin: the plugin's session.
+    activate(config)
     config.addinivalue_line("markers", "slow: runs jobs for several seconds")
     # The run's marker: every job carries it, cleanup kills only jobs that do. `check` makes
     # it before pytest starts (LINKIS_RUN_MARKER); a plain pytest run makes its own.
     config.stash[_TRACKER] = JobTracker(os.environ.get("LINKIS_RUN_MARKER") or None)
-    profile = option(config, "profile") or "standard"
-    if profile not in PROFILES:
-        raise pytest.UsageError(
-            f"--linkis-profile: expected one of {', '.join(PROFILES)}, got {profile!r}"
-        )
-    overrides = {
-        name.replace("-", "_"): config.getoption(f"--linkis-{name}")
-        for name in _SETTINGS
-    }
+    options = _options()
     try:
-        settings = _load(overrides)
         guard = RequestGuard(SafetyPolicy.from_env(os.environ))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.stash[_SETTINGS_KEY] = settings
     config.stash[_GUARD] = guard
-    directory = option(config, "workloads")
+    directory = options.workloads
     try:
         found = load_workloads(Path(directory) if directory else None)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.stash[_WORKLOADS] = select(found, profile)
+    config.stash[_WORKLOADS] = select(found, options.profile)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -119,11 +80,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             w.name for w in metafunc.config.stash[_WORKLOADS] if not w.runs_until_killed
         ]
         metafunc.parametrize("finished_name", names, scope="session")
-
-
-def _load(overrides: dict[str, object]) -> harness_config.Settings | None:
-    settings = harness_config.load(overrides, os.environ)
-    return settings if settings.target is not None else None
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -169,7 +125,7 @@ def pytest_runtest_makereport(
 @pytest.fixture(scope="session")
 def settings(pytestconfig: pytest.Config) -> harness_config.Settings:
     """The target and credentials; skips everything when no target is given."""
-    value = pytestconfig.stash[_SETTINGS_KEY]
+    value = _options().settings
     if value is None:
         pytest.skip("no target: pass --linkis-target URL (or set LINKIS_TARGET)")
     return value
@@ -267,7 +223,7 @@ def peer_client(
 @pytest.fixture(scope="session")
 def profile(pytestconfig: pytest.Config) -> str:
     """smoke | standard | deep."""
-    return option(pytestconfig, "profile") or "standard"
+    return _options().profile
 
 
 @pytest.fixture(scope="session")
@@ -279,7 +235,7 @@ def workloads(pytestconfig: pytest.Config) -> list[Workload]:
 @pytest.fixture(scope="session")
 def spec_path(pytestconfig: pytest.Config) -> Path:
     """The OpenAPI spec the schema checks use."""
-    given = option(pytestconfig, "spec")
+    given = _options().spec
     return Path(given) if given else data_dir("specs") / "linkis.openapi.yaml"
 
 

@@ -25,6 +25,7 @@ from linkis_harness.config import Settings
 from linkis_harness.core.rules import RuleSet, parse_rules
 from linkis_harness.core.versions import DEFAULT_VERSION, traits
 from linkis_harness.safety import RequestGuard
+from linkis_harness.suite import settings as suite_settings
 from linkis_harness.suite.lifecycle import violation
 from linkis_harness.suite.protocol import api_path, assert_envelope
 
@@ -190,7 +191,8 @@ def test_user_info_without_login_is_not_success(anon_client: LinkisClient) -> No
 
 @pytest.fixture(scope="module")
 def token_rules(request: pytest.FixtureRequest) -> RuleSet | None:
-    path = request.config.getoption("--linkis-token-rules", default=None)
+    options = suite_settings.current()
+    path = options.token_rules if options is not None else None
     if not path:
         return None
     text = Path(path).read_text(encoding="utf-8")

@@ -24,7 +24,7 @@ from linkis_harness.core.crash import masked_crash
 from linkis_harness.core.workload import Workload
 from linkis_harness.suite.lifecycle import JobTracker, SubmittedJob, violation
 from linkis_harness.suite.protocol import end_job, pick_workload, submit, wait_for
-from linkis_harness.suite.schema_oracles import accepted_crash
+from linkis_harness.suite.schema_oracles import accepted_crash, strict
 
 pytestmark = pytest.mark.crash
 
@@ -164,7 +164,7 @@ def test_missing_paths_answer_as_linkis_does(
             answer,
             operation=operation,
         )
-    if pytestconfig.getoption("--linkis-strict", default=None):
+    if strict():
         raise violation(
             "crash",
             "a Linkis defect (accepted without --strict)",

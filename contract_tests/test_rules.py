@@ -26,6 +26,7 @@ from linkis_harness.core.versions import (
 )
 from linkis_harness.errors import ContractViolation, RulesSyntaxError
 from linkis_harness.rules.matrix import Case, MatrixRunner, Redactor, derive_cases
+from linkis_harness.suite import settings as suite_settings
 
 pytestmark = pytest.mark.rules
 
@@ -33,8 +34,16 @@ _NO_RULES = "no rule files: pass --linkis-proxy-rules and/or --linkis-token-rule
 
 
 def _option(config: pytest.Config, name: str, var: str) -> str | None:
-    value = config.getoption(f"--linkis-{name}", default=None)
-    return value or os.environ.get(var) or None
+    """The session's value of `--linkis-<name>` (flag, run configuration or `var`)."""
+    options = suite_settings.current()
+    if options is None:
+        value = config.getoption(f"--linkis-{name}", default=None)
+        return value or os.environ.get(var) or None
+    key = name.replace("-", "_")
+    found = getattr(options, key, None) if hasattr(options, key) else None
+    if found is None:
+        found = getattr(options.connection, key, None)
+    return str(found) if found else None
 
 
 def _rules(

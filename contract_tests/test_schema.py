@@ -38,9 +38,10 @@ from linkis_harness.safety import (
     RequestGuard,
     SafetyPolicy,
 )
+from linkis_harness.suite import settings as suite_settings
 from linkis_harness.suite.lifecycle import JobTracker
 from linkis_harness.suite.protocol import pick_workload
-from linkis_harness.suite.schema_auth import LinkisAuth, SchemaSession, option
+from linkis_harness.suite.schema_auth import LinkisAuth, SchemaSession
 from linkis_harness.suite.schema_oracles import ACCEPTED, checks_for
 from linkis_harness.suite.schema_record import SchemaRecord
 
@@ -153,12 +154,14 @@ def schema_record(
 
 
 def _load_schema() -> Any:
-    profile = option("--linkis-profile", "LINKIS_PROFILE") or "standard"
+    # The session's options, built before this module is imported (the plugin's configure).
+    options = suite_settings.current()
+    profile = options.profile if options is not None else "standard"
     knobs = _PROFILES.get(profile, _PROFILES["standard"])
-    spec = option("--linkis-spec", "LINKIS_SPEC") or str(
+    spec = (options.spec if options is not None else None) or str(
         data_dir("specs") / "linkis.openapi.yaml"
     )
-    seed = option("--linkis-seed", "LINKIS_SEED")
+    seed = options.seed if options is not None else None
     config: dict[str, Any] = {
         "generation": {
             "max-examples": knobs["examples"],

@@ -8,8 +8,9 @@ the result set. Light contract checks fail the request that broke the contract, 
 
 Configuration: Locust arguments `--linkis-*` (see scenarios/options.py) and the environment:
 LINKIS_LOAD_WORKLOADS (workload mix, JSON), LINKIS_LOAD_OUT (master: ledger and raw samples),
-LINKIS_LOAD_SHAPE (ramp|step|spike), LINKIS_USER/LINKIS_PASSWORD or LINKIS_TOKEN_CODE/
-LINKIS_TOKEN_USER, and the safety policy (LINKIS_RATE_LIMIT, LINKIS_MAX_JOBS).
+LINKIS_LOAD_SHAPE (ramp|step|spike), the run configuration LINKIS_RUN_CONFIG (credentials,
+--timeout, --insecure; or LINKIS_USER/LINKIS_PASSWORD or LINKIS_TOKEN_CODE/LINKIS_TOKEN_USER,
+LINKIS_TIMEOUT, LINKIS_INSECURE), and the safety policy (LINKIS_RATE_LIMIT, LINKIS_MAX_JOBS).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from linkis_harness.load.scenarios.lifecycle import Lifecycle
 from linkis_harness.load.scenarios.options import (
     ENV_OUT,
     ENV_SHAPE,
+    Connection,
     Credentials,
     RunOptions,
     WorkloadMix,
@@ -173,6 +175,9 @@ def _finish(environment: Any, journal: Journal) -> None:
         web_ui.stop()
 
 
+_CONNECTION = Connection.from_env(os.environ)
+
+
 def _setup() -> tuple[WorkloadMix, Credentials, RequestGuard]:
     if "mix" not in _PROCESS:
         _PROCESS["mix"] = WorkloadMix.from_env(os.environ)
@@ -186,9 +191,10 @@ class LifecycleUser(FastHttpUser):
 
     # Pacing is the poll interval (closed model) or the arrival clock (open model).
     wait_time = constant(0)
-    network_timeout = 30.0
-    connection_timeout = 10.0
-    insecure = os.environ.get("LINKIS_INSECURE") == "1"
+    # --timeout bounds every request (connect and answer), --insecure skips TLS verification.
+    network_timeout = _CONNECTION.timeout
+    connection_timeout = _CONNECTION.timeout
+    insecure = _CONNECTION.insecure
 
     def on_start(self) -> None:
         mix, credentials, guard = _setup()

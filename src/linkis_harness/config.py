@@ -1,4 +1,8 @@
-"""Settings: one frozen value built by one loader (flag, then LINKIS_* environment, then defaults)."""
+"""Settings: one frozen value built by one loader (flag, then LINKIS_* environment, then defaults).
+
+The options themselves (flag, variable, secret, type, default) are the table in
+`core.options`; `Settings` holds the connection options of it.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,22 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
+from linkis_harness.core.options import (
+    OPTIONS,
+    RUN_CONFIG_VAR,
+    decode_run_config,
+    encode_run_config,
+)
 from linkis_harness.errors import ConfigError
 
-__all__ = ["API_PREFIX", "ENV_VARS", "Settings", "load"]
+__all__ = ["API_PREFIX", "ENV_VARS", "RUN_CONFIG_VAR", "Settings", "load"]
 
 API_PREFIX = "/api/rest_j/v1"
 
+_CONNECTION = tuple(o for o in OPTIONS if o.scope == "connection")
 # Setting name -> environment variable (so CI secrets never sit on a command line).
-ENV_VARS: Mapping[str, str] = {
-    "target": "LINKIS_TARGET",
-    "user": "LINKIS_USER",
-    "password": "LINKIS_PASSWORD",
-    "token_code": "LINKIS_TOKEN_CODE",
-    "token_user": "LINKIS_TOKEN_USER",
-    "peer_user": "LINKIS_PEER_USER",
-    "peer_password": "LINKIS_PEER_PASSWORD",
-}
-SECRET_FIELDS = frozenset({"password", "token_code", "peer_password"})
+ENV_VARS: Mapping[str, str] = {o.name: o.variable for o in _CONNECTION if o.variable}
+SECRET_FIELDS = frozenset(o.name for o in _CONNECTION if o.secret)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -57,6 +60,13 @@ class Settings:
     def with_target(self, target: str) -> Settings:
         """Return a copy pointing at another target (the embedded simulator once it is up)."""
         return replace(self, target=target)
+
+    def to_run_config(self, **extra: object) -> str:
+        """Serialise these settings (and the run's `extra` suite options) for `LINKIS_RUN_CONFIG`."""
+        values: dict[str, object] = {
+            f.name: getattr(self, f.name) for f in fields(self)
+        }
+        return encode_run_config({**values, **extra})
 
     def secrets(self) -> list[str]:
         """Every secret value in these settings, for scrubbing output."""
@@ -97,19 +107,31 @@ def _check_target(target: str) -> str:
 
 
 def load(overrides: Mapping[str, object], environ: Mapping[str, str]) -> Settings:
-    """Build Settings: non-None overrides win, then LINKIS_* variables, then defaults."""
+    """Build Settings: non-None overrides win, then the run configuration, then LINKIS_*, then defaults.
+
+    `${VAR}` in a flag's or variable's text is expanded from `environ`; values from a run's
+    serialised configuration (`LINKIS_RUN_CONFIG`) are taken as they are.
+    """
     values: dict[str, object] = {}
-    for name, var in ENV_VARS.items():
-        if var in environ and environ[var] != "":
-            values[name] = environ[var]
-    for name, value in overrides.items():
+    for option in _CONNECTION:
+        var = option.variable
+        if var and environ.get(var, "") != "":
+            values[option.name] = option.parse(environ[var], source=var)
+    for name in overrides:
         if name not in Settings.__dataclass_fields__:
             raise ConfigError(f"unknown setting {name!r}")
-        if value is not None:
-            values[name] = value
-    for name, value in list(values.items()):
-        if isinstance(value, str):
-            values[name] = _expand(name, value, environ)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    for source in (values, given):
+        for name, value in list(source.items()):
+            if isinstance(value, str):
+                source[name] = _expand(name, value, environ)
+    if environ.get(RUN_CONFIG_VAR):
+        # A run's serialised configuration (check → suite, load → Locust) beats the variables.
+        run = decode_run_config(environ[RUN_CONFIG_VAR])
+        values.update(
+            {k: v for k, v in run.items() if k in Settings.__dataclass_fields__}
+        )
+    values.update(given)
     target = values.get("target")
     if isinstance(target, str):
         values["target"] = _check_target(target)
@@ -118,7 +140,11 @@ def load(overrides: Mapping[str, object], environ: Mapping[str, str]) -> Setting
     if ("user" in values) != ("password" in values) and "token_code" not in values:
         raise ConfigError("password auth needs both --user and --password")
     timeout = values.get("timeout", 10.0)
-    if not isinstance(timeout, int | float) or timeout <= 0:
+    if (
+        not isinstance(timeout, int | float)
+        or isinstance(timeout, bool)
+        or timeout <= 0
+    ):
         raise ConfigError(
             f"--timeout: expected a positive number of seconds, got {timeout!r}"
         )

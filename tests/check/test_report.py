@@ -11,9 +11,11 @@ import pytest
 from linkis_harness.check import report
 from linkis_harness.check import runner as check_runner
 from linkis_harness.config import Settings
+from linkis_harness.core.options import RUN_CONFIG_VAR, decode_run_config
 from linkis_harness.resources import data_dir
 from linkis_harness.safety import SafetyPolicy
-from linkis_harness.suite import plugin
+from linkis_harness.suite import findings, quirks, secrets
+from linkis_harness.suite import settings as suite_settings
 
 EVENTS = [
     {"event": "start"},
@@ -126,7 +128,7 @@ def _run(tmp_path: Path, **changes: object) -> check_runner._Run:
     return check_runner._Run(**values)  # type: ignore[arg-type]
 
 
-def test_pytest_command_carries_options_but_no_secret(tmp_path: Path) -> None:
+def test_pytest_command_carries_no_setting_and_no_secret(tmp_path: Path) -> None:
     run = _run(tmp_path)
     argv = check_runner.pytest_command(
         run, events=tmp_path / "e.jsonl", cassette=None, junit=tmp_path / "j.xml"
@@ -135,40 +137,56 @@ def test_pytest_command_carries_options_but_no_secret(tmp_path: Path) -> None:
     assert "s3cret-pw" not in joined
     assert "peer-pw" not in joined
     for expected in (
-        "--linkis-target http://gw:9001",
-        "--linkis-user alice",
-        "--linkis-peer-user bob",
         "-m log or kill",
-        "--linkis-seed 7",
         "--hypothesis-seed 7",
-        "-p linkis_harness.suite.plugin",
+        "-p linkis",
         "-p no:locust",
     ):
         assert expected in joined
-    assert argv[argv.index("--linkis-quirks") + 1] == str(tmp_path / "q.yaml")
+    # Settings travel as the run configuration only (one path), never as --linkis-* flags.
+    assert "--linkis-target" not in joined
+    assert "--linkis-user" not in joined
+    assert "--linkis-gate" not in joined
 
 
-def test_environment_has_secrets_and_policy_not_foreign_linkis_values(
+def test_environment_holds_one_run_configuration_and_the_policy(
     tmp_path: Path,
 ) -> None:
     run = _run(tmp_path)
     env = check_runner.pytest_environment(
-        run.settings,
-        run.policy,
+        run,
+        "1.4",
         {
             "LINKIS_TARGET": "http://other",
+            "LINKIS_PASSWORD": "inherited",
             "PATH": "/bin",
             "PYTHONDONTWRITEBYTECODE": "1",
         },
     )
-    assert env["LINKIS_PASSWORD"] == "s3cret-pw"
-    assert env["LINKIS_PEER_PASSWORD"] == "peer-pw"
+    given = decode_run_config(env[RUN_CONFIG_VAR])
+    assert given["target"] == "http://gw:9001"
+    assert given["password"] == "s3cret-pw"
+    assert given["peer_user"] == "bob"
+    assert given["peer_password"] == "peer-pw"
+    assert given["seed"] == 7
+    assert given["linkis_version"] == "1.4"
+    assert given["quirks"] == (str(tmp_path / "q.yaml"),)
+    assert given["timeout"] == 10.0
     assert env["LINKIS_MAX_JOBS"] == "3"
-    assert "LINKIS_TARGET" not in env
+    # Nothing inherited: no other LINKIS_* value reaches the suite.
+    assert {k for k in env if k.startswith("LINKIS_")} == {
+        RUN_CONFIG_VAR,
+        "LINKIS_MAX_JOBS",
+    }
     assert "PYTHONDONTWRITEBYTECODE" not in env
     assert env["PATH"] == "/bin"
     # The suite's machinery is imported from the package: nothing is put on PYTHONPATH.
     assert "PYTHONPATH" not in env
+    # The suite reads the same values back (flags > run configuration > LINKIS_* > defaults).
+    options = suite_settings.build({}, env)
+    assert options.connection == run.settings
+    assert options.seed == 7
+    assert options.profile == run.profile
 
 
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
@@ -212,7 +230,7 @@ def test_dry_run_sends_nothing_and_hides_the_password(tmp_path: Path) -> None:
 
 
 def test_shipped_quirks_file_loads() -> None:
-    assert plugin.load_quirks(data_dir("fixtures") / "quirks.yaml") == []
+    assert quirks.load_quirks(data_dir("fixtures") / "quirks.yaml") == []
 
 
 def test_quirk_matches_check_operation_and_pattern(tmp_path: Path) -> None:
@@ -221,7 +239,7 @@ def test_quirk_matches_check_operation_and_pattern(tmp_path: Path) -> None:
         "quirks:\n  - check: log\n    operation: 'GET /entrance/*/log'\n    pattern: 'line 5\\d\\d'\n    reason: r\n",
         encoding="utf-8",
     )
-    (quirk,) = plugin.load_quirks(path)
+    (quirk,) = quirks.load_quirks(path)
     assert quirk.matches("log", "GET /entrance/abc/log", "lost line 512")
     assert not quirk.matches("log", "GET /entrance/abc/log", "lost line 12")
     assert not quirk.matches("kill", "GET /entrance/abc/log", "lost line 512")
@@ -247,16 +265,18 @@ def test_bad_quirks_are_usage_errors(tmp_path: Path, text: str, message: str) ->
     with pytest.raises(
         pytest.UsageError, match=message.replace("(", r"\(").replace("'", "'")
     ):
-        plugin.load_quirks(path)
+        quirks.load_quirks(path)
 
 
-def test_scrub_replaces_secrets_and_session_tickets(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("LINKIS_PASSWORD", "hunter2-long")
-    text = plugin.scrub(
-        '{"password": "hunter2-long"} Cookie: linkis_user_session_ticket_id_v1=bfs_abc123; x'
-    )
+def test_scrub_replaces_secrets_and_session_tickets() -> None:
+    environ = {"LINKIS_USER": "alice", "LINKIS_PASSWORD": "hunter2-long"}
+    suite_settings.set_current(suite_settings.build({}, environ))
+    try:
+        text = secrets.scrub(
+            '{"password": "hunter2-long"} Cookie: linkis_user_session_ticket_id_v1=bfs_abc123; x'
+        )
+    finally:
+        suite_settings.set_current(None)
     assert "hunter2-long" not in text
     assert "bfs_abc123" not in text
     assert "$LINKIS_PASSWORD" in text
@@ -268,7 +288,7 @@ def test_schemathesis_failure_gives_curl_and_response() -> None:
         '[500] Internal Server Error:\n\n    `{"status":500,"error":"Internal Server Error"}`\n\n'
         "Reproduce with:\n\n    curl -X GET 'http://sim/api/rest_j/v1/jobhistory/list?status=Succeed'\n"
     )
-    finding = plugin._finding(AssertionError(text), "schema")
+    finding = findings.finding(AssertionError(text), "schema")
     assert finding["check"] == "schema"
     assert finding["reproducer"]["curl"].startswith(
         "curl -X GET 'http://sim/api/rest_j/v1/jobhistory/list"
@@ -280,8 +300,8 @@ def test_schemathesis_failure_gives_curl_and_response() -> None:
 
 def test_violation_evidence_becomes_the_reproducer() -> None:
     detail = "status 1 at HTTP 200\nrequest:  curl -sS -X GET http://sim/x\nresponse: HTTP 200 (application/json)\n{}"
-    assert plugin._evidence_in(detail) == {
+    assert findings.evidence_in(detail) == {
         "curl": "curl -sS -X GET http://sim/x",
         "response": "HTTP 200 (application/json)\n{}",
     }
-    assert plugin._evidence_in("no evidence here") is None
+    assert findings.evidence_in("no evidence here") is None

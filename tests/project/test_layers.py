@@ -31,6 +31,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "simulator": frozenset({"errors", "core", "config", "resources", "simulator"}),
     "suite": _CLIENT_LEVEL | {"rules.matrix", "suite"},
     "contract_tests": _CLIENT_LEVEL | {"rules.matrix", "suite"},
+    # The pytest11 entry point: options and fixtures over the suite and the simulator.
+    "pytest_plugin": _CLIENT_LEVEL | {"suite", "simulator"},
     "load.scenarios": frozenset({"errors", "core", "safety", "load.scenarios"}),
     "locustfile": frozenset({"errors", "core", "safety", "load.scenarios"}),
 }

@@ -1,6 +1,6 @@
 """Results of one `check` run: read from the report plugin's JSON lines, summed up, rendered.
 
-`linkis_harness.suite.plugin` writes one JSON object per finished test; this module turns those
+The linkis pytest plugin (`suite.events`) writes one JSON object per finished test; this module turns those
 events into per-family counts, the final table, the failure details (rule, curl reproducer,
 response) and the machine-readable `results.json`.
 """

@@ -1,10 +1,11 @@
 """`linkis-harness check`: run the contract suite against a target and report what broke.
 
 The suite (`contract_tests/`) runs with pytest in a subprocess, so a crash or a hang in a
-check cannot take the runner (and the embedded simulator it may own) down with it. Secrets
-travel in LINKIS_* environment variables, never on the command line. The report plugin
-(`linkis_harness.suite.plugin`) writes one JSON line per finished test; this module follows that
-file for progress and builds the final table from it.
+check cannot take the runner (and the embedded simulator it may own) down with it. Settings
+travel as one run configuration in `LINKIS_RUN_CONFIG` (secrets included), never on the
+command line. The linkis pytest plugin (`-p linkis`) proves the target at session start and
+writes one JSON line per event (the preflight's outcome, each finished test); this module
+follows that file for progress and builds the final table from it.
 
 Exit codes: 0 every check held (accepted quirks included), 1 violations, 2 the run could not be
 made (usage, config, target unreachable, login refused: all checked before the suite starts).
@@ -17,7 +18,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,15 +31,14 @@ from linkis_harness import resources
 from linkis_harness.check import baseline as check_baseline
 from linkis_harness.check import report
 from linkis_harness.check.terminal import CheckProgress
-from linkis_harness.client import versions as version_probe
 from linkis_harness.client.sweep import new_marker
-from linkis_harness.config import Settings
+from linkis_harness.config import RUN_CONFIG_VAR, Settings
 from linkis_harness.core.versions import Version
 from linkis_harness.errors import ConfigError, ExitCode, HarnessError
 from linkis_harness.reports.checkpage import write_check_report
 from linkis_harness.safety import SafetyPolicy, describe_request
 
-__all__ = ["pytest_command", "pytest_environment", "run_check"]
+__all__ = ["pytest_command", "pytest_environment", "run_check", "run_configuration"]
 
 # The embedded simulator's default accounts (simulator/auth.py DEFAULT_USERS): alice is the
 # main user, bob the peer.
@@ -138,35 +137,25 @@ def run_check(
         work = Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix="linkis-check-"))
         )
-        port = _free_port() if embedded else None
-        if port is not None:
-            run = replace(
-                run, settings=run.settings.with_target(f"http://127.0.0.1:{port}")
-            )
-        # pytest starts (imports, collection) while the simulator starts and the login is
-        # proven; it waits at a gate before the first test.
-        suite = _Suite(run, work)
-        stack.callback(suite.abandon)
-        if port is not None:
+        if embedded:
             try:
-                stack.enter_context(_embedded(run, sim_speed, port, linkis_version))
+                url = stack.enter_context(_embedded(run, sim_speed, linkis_version))
             except HarnessError as exc:
                 err.write(f"error: the embedded simulator did not start: {exc}\n")
                 return ExitCode.NOT_RUN
+            run = replace(run, settings=run.settings.with_target(url))
             if not quiet:
                 out.write(f"embedded Linkis simulator at {run.settings.target}\n")
-        try:
-            cookie = _preflight(run.settings)
-            found = version_probe.resolve_version(
-                run.settings, linkis_version, ticket_cookie=cookie
-            )
-        except HarnessError as exc:
-            err.write(f"error: {exc}\n")
+        # The suite proves the target (preflight, version) at its session start and says how
+        # it went in the events file before any test runs.
+        suite = _Suite(run, work, linkis_version)
+        stack.callback(suite.abandon)
+        found = suite.await_target()
+        if found is None and suite.error is not None:
+            err.write(f"error: {suite.error}\n")
             return ExitCode.NOT_RUN
-        if not quiet:
-            out.write(found.describe() + "\n")
-        suite.linkis_version = str(found.version)
-        if not quiet:
+        if found is not None and not quiet:
+            out.write(found + "\n")
             out.write(
                 f"jobs of this run carry '# linkis-harness-run: {suite.marker}'; "
                 "cleanup kills only those\n"
@@ -176,7 +165,6 @@ def run_check(
                 + (f", -m {run.markers!r}" if run.markers else "")
                 + ")\n"
             )
-        suite.open_gate()
         return _finish(
             suite,
             out=out,
@@ -186,13 +174,6 @@ def run_check(
             require_complete=require_complete,
         )
     return ExitCode.NOT_RUN  # pragma: no cover - the with-block always returns
-
-
-def _free_port() -> int:
-    """Return a free loopback port for the embedded simulator (known before it starts)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _resolve(
@@ -341,9 +322,12 @@ def _abs(path: Path | None) -> Path | None:
 
 @contextlib.contextmanager
 def _embedded(
-    run: _Run, speed: float | None, port: int, linkis_version: str | None
+    run: _Run, speed: float | None, linkis_version: str | None
 ) -> Iterator[str]:
-    """Start the embedded simulator imitating `--linkis-version` (default: its newest)."""
+    """Start the embedded simulator imitating `--linkis-version` (default: its newest).
+
+    It binds port 0 itself and announces the URL it got.
+    """
     from linkis_harness.simulator.launch import start_simulator
 
     version = ("--linkis-version", linkis_version) if linkis_version else ()
@@ -351,40 +335,21 @@ def _embedded(
         proxy_rules=run.proxy_rules,
         token_rules=run.token_rules,
         speed=speed if speed is not None else 1.0,
-        extra_args=("--port", str(port), *version),
+        extra_args=version,
     ) as sim:
         yield sim.url
 
 
-def _preflight(settings: Settings) -> str | None:
-    """Prove the target answers and accepts the credentials (and the peer's) before any test.
-
-    Return the session cookie's name the login set (None with a token): it tells the version.
-    """
-    from linkis_harness.client import LinkisClient
-
-    with LinkisClient(settings) as client:
-        client.authenticate()
-        cookie = client.ticket_cookie
-    if settings.peer_user is not None and settings.peer_password is not None:
-        peer = replace(
-            settings,
-            user=settings.peer_user,
-            password=settings.peer_password,
-            token_code=None,
-            token_user=None,
-        )
-        with LinkisClient(peer) as client:
-            client.login()
-    return cookie
-
-
 def pytest_command(
-    run: _Run, *, events: Path, cassette: Path | None, junit: Path | None
+    run: _Run,
+    *,
+    events: Path,
+    cassette: Path | None,
+    junit: Path | None,
+    requests: Path | None = None,
 ) -> list[str]:
-    """Return the pytest argv for one run (no secrets: those go in the environment)."""
+    """Return the pytest argv for one run (no settings: those are the run configuration)."""
     suite = resources.data_dir("contract_tests")
-    s = run.settings
     argv = [
         sys.executable,
         "-m",
@@ -399,7 +364,7 @@ def pytest_command(
         "-p",
         "no:cacheprovider",
         "-p",
-        "linkis_harness.suite.plugin",
+        "linkis",
         "-q",
         "--tb=short",
         "--color=no",
@@ -407,34 +372,13 @@ def pytest_command(
         "junit_family=xunit2",
         "--linkis-events",
         str(events),
-        "--linkis-target",
-        str(s.target),
-        "--linkis-profile",
-        run.profile,
-        "--linkis-seed",
-        str(run.seed),
         "--hypothesis-seed",
         str(run.seed),
     ]
-    if s.user is not None and not s.uses_token:
-        argv += ["--linkis-user", s.user]
-    if s.token_user is not None:
-        argv += ["--linkis-token-user", s.token_user]
-    if s.peer_user is not None:
-        argv += ["--linkis-peer-user", s.peer_user]
-    for flag, path in (
-        ("--linkis-workloads", run.workloads),
-        ("--linkis-proxy-rules", run.proxy_rules),
-        ("--linkis-token-rules", run.token_rules),
-    ):
-        if path is not None:
-            argv += [flag, str(path)]
-    for path in run.quirks:
-        argv += ["--linkis-quirks", str(path)]
-    if run.strict:
-        argv.append("--linkis-strict")
     if cassette is not None:
         argv += ["--linkis-cassette", str(cassette)]
+    if requests is not None:
+        argv += ["--linkis-requests", str(requests)]
     if junit is not None:
         argv += ["--junit-xml", str(junit)]
     if run.markers:
@@ -442,26 +386,37 @@ def pytest_command(
     return argv
 
 
+def run_configuration(run: _Run, linkis_version: str | None = None) -> str:
+    """Serialise the run's settings and suite options for `LINKIS_RUN_CONFIG` (secrets included)."""
+    return run.settings.to_run_config(
+        profile=run.profile,
+        seed=run.seed,
+        workloads=_text(run.workloads),
+        proxy_rules=_text(run.proxy_rules),
+        token_rules=_text(run.token_rules),
+        quirks=tuple(str(p) for p in run.quirks),
+        linkis_version=linkis_version or None,
+        strict=run.strict or None,
+    )
+
+
+def _text(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
+
+
 def pytest_environment(
-    settings: Settings,
-    policy: SafetyPolicy | None = None,
+    run: _Run,
+    linkis_version: str | None = None,
     base: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Return the subprocess environment: no inherited LINKIS_* values, secrets from `settings`."""
+    """Return the subprocess environment: no inherited LINKIS_* values, one run configuration."""
     env = {
         k: v
         for k, v in (base if base is not None else os.environ).items()
         if not k.startswith("LINKIS_")
     }
-    for name, value in (
-        ("LINKIS_PASSWORD", settings.password if not settings.uses_token else None),
-        ("LINKIS_TOKEN_CODE", settings.token_code),
-        ("LINKIS_PEER_PASSWORD", settings.peer_password),
-    ):
-        if value is not None:
-            env[name] = value
-    if policy is not None:
-        env.update(policy.to_env())
+    env[RUN_CONFIG_VAR] = run_configuration(run, linkis_version)
+    env.update(run.policy.to_env())
     # pytest rewrites the asserts of every plugin module (schemathesis, hypothesis) on each start
     # unless it may cache the result: ~5 s of CPU per run without the cache.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -469,16 +424,18 @@ def pytest_environment(
 
 
 class _Suite:
-    """The pytest subprocess of one run: started at once, held at a gate until preflight passed."""
+    """The pytest subprocess of one run; it proves the target itself before any test."""
 
-    def __init__(self, run: _Run, work: Path) -> None:
+    def __init__(self, run: _Run, work: Path, linkis_version: str | None) -> None:
         self.run = run
         report_dir = run.report_dir
         if report_dir is not None:
             report_dir.mkdir(parents=True, exist_ok=True)
         self.events = work / "events.jsonl"
-        self.gate = work / "gate"
+        self.error: str | None = None
         self.linkis_version: str | None = None
+        self._pending = ""
+        self._early: list[str] = []
         self.junit = (
             (report_dir / "junit.xml") if report_dir is not None else run.junit_xml
         )
@@ -488,19 +445,23 @@ class _Suite:
             if report_dir is not None
             else work / "pytest.log"
         )
-        argv = pytest_command(
-            run, events=self.events, cassette=cassette, junit=self.junit
-        )
-        argv += ["--linkis-gate", str(self.gate)]
+        requests: Path | None = None
         if report_dir is not None:
             requests = report_dir / "requests.jsonl"
             requests.unlink(missing_ok=True)
-            argv += ["--linkis-requests", str(requests)]
+        argv = pytest_command(
+            run,
+            events=self.events,
+            cassette=cassette,
+            junit=self.junit,
+            requests=requests,
+        )
         self.events.touch()
+        self._feed = self.events.open("r", encoding="utf-8")
         self._log = self.log_path.open("wb")
         # Every job of the run carries this marker; the suite's cleanup kills only those.
         self.marker = new_marker()
-        env = pytest_environment(run.settings, run.policy)
+        env = pytest_environment(run, linkis_version)
         env["LINKIS_RUN_MARKER"] = self.marker
         self.proc = subprocess.Popen(
             argv,
@@ -511,37 +472,46 @@ class _Suite:
             start_new_session=True,
         )
 
-    def open_gate(self) -> None:
-        # The plugin puts these into the suite's environment before the first test.
-        env = {"LINKIS_VERSION": self.linkis_version} if self.linkis_version else {}
-        self.gate.with_suffix(".env").write_text(json.dumps(env), encoding="utf-8")
-        self.gate.write_text("go", encoding="utf-8")
+    def await_target(self) -> str | None:
+        """Wait for the suite's preflight: return its version line, or None (see `error`).
+
+        None with no `error`: pytest ended before proving anything (a usage or collection
+        error); `_finish` reports it from pytest's own output.
+        """
+        while True:
+            code = self.proc.poll()
+            chunk = self._pending + self._feed.read()
+            *lines, self._pending = chunk.split("\n")
+            for number, line in enumerate(lines):
+                event = _event(line)
+                if event.get("event") == "abort":
+                    self.error = str(event.get("error", "the target was not proven"))
+                    return None
+                if event.get("event") == "target":
+                    self.linkis_version = str(event.get("version") or "") or None
+                    self._early = lines[number + 1 :]
+                    return str(event.get("describe", ""))
+            if code is not None:
+                # Ended without a word about the target: follow() reads what it wrote.
+                self._early = lines
+                return None
+            time.sleep(_POLL / 4)
 
     def abandon(self) -> None:
-        """Call the run off (preflight failed, or an error): no test runs; pytest ends."""
+        """End pytest if it still runs (an error on the way): SIGINT lets it kill its jobs."""
         if self.proc.poll() is None:
-            opened = (
-                self.gate.exists() and self.gate.read_text(encoding="utf-8") == "go"
-            )
-            self.gate.write_text("abort", encoding="utf-8")
-            if not opened:
-                # Still collecting behind the closed gate: nothing was sent, nothing to clean up.
-                _stop(self.proc)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                _stop(self.proc)
+            _stop(self.proc)
         self._log.close()
+        self._feed.close()
 
     def follow(self, out: TextIO, quiet: bool) -> tuple[report.RunResults, int, bool]:
         """Echo each finished test until pytest ends; stop it cleanly on Ctrl-C."""
         results = report.RunResults()
         interrupted = False
-        with (
-            self.events.open("r", encoding="utf-8") as feed,
-            CheckProgress(out, quiet=quiet) as progress,
-        ):
-            pending = ""
+        feed = self._feed
+        with CheckProgress(out, quiet=quiet) as progress:
+            # What await_target read past the preflight's event, then the rest of the file.
+            pending = "".join(line + "\n" for line in self._early) + self._pending
             try:
                 while True:
                     code = self.proc.poll()
@@ -559,6 +529,14 @@ class _Suite:
             code = self.proc.wait()
             _drain(feed, pending, results, progress)
         return results, code, interrupted
+
+
+def _event(line: str) -> dict[str, object]:
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return {}
+    return event if isinstance(event, dict) else {}
 
 
 def _finish(

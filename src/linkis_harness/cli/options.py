@@ -19,6 +19,7 @@ from typing import Any, TextIO, TypeVar, cast
 import click
 
 from linkis_harness import config
+from linkis_harness.core.options import by_name
 from linkis_harness.core.versions import Version
 from linkis_harness.safety import SafetyPolicy
 
@@ -63,39 +64,34 @@ class Target:
     linkis_version: str | None
 
 
+def _table_option(name: str) -> Callable[[Any], Any]:
+    """Declare a click option from the one options table (`core.options`)."""
+    option = by_name(name)
+    text = option.help + (f" [{option.variable}]" if option.variable else "")
+    if option.kind == "bool":
+        return click.option(
+            option.flag, is_flag=True, default=None, envvar=option.variable, help=text
+        )
+    kind: Any = float if option.kind == "float" else None
+    extra: dict[str, Any] = {"metavar": "URL"} if name == "target" else {}
+    if name == "linkis_version":
+        extra = {"metavar": "VERSION"}
+    return click.option(
+        option.flag, type=kind, default=None, envvar=option.variable, help=text, **extra
+    )
+
+
+_CONNECTION = (
+    "target",
+    "user",
+    "password",
+    "token_code",
+    "token_user",
+    "timeout",
+    "insecure",
+)
 _TARGET_OPTIONS: tuple[Callable[[Any], Any], ...] = (
-    click.option(
-        "--target",
-        envvar="LINKIS_TARGET",
-        metavar="URL",
-        help="Gateway root, e.g. http://gateway:9001 (default: embedded simulator).",
-    ),
-    click.option("--user", envvar="LINKIS_USER", help="Login user [LINKIS_USER]."),
-    click.option(
-        "--password", envvar="LINKIS_PASSWORD", help="Login password [LINKIS_PASSWORD]."
-    ),
-    click.option(
-        "--token-code",
-        envvar="LINKIS_TOKEN_CODE",
-        help="Token-Code header [LINKIS_TOKEN_CODE].",
-    ),
-    click.option(
-        "--token-user",
-        envvar="LINKIS_TOKEN_USER",
-        help="Token-User header [LINKIS_TOKEN_USER].",
-    ),
-    click.option(
-        "--timeout",
-        type=float,
-        default=None,
-        help="Per-request timeout in seconds (default 10).",
-    ),
-    click.option(
-        "--insecure",
-        is_flag=True,
-        default=None,
-        help="Skip TLS certificate verification.",
-    ),
+    *(_table_option(name) for name in _CONNECTION),
     click.option(
         "--rate-limit",
         type=float,
@@ -119,24 +115,9 @@ _TARGET_OPTIONS: tuple[Callable[[Any], Any], ...] = (
         envvar="LINKIS_READ_ONLY",
         help="Only what submits or changes no job (auth, rules, read endpoints).",
     ),
-    click.option(
-        "--peer-user",
-        envvar="LINKIS_PEER_USER",
-        help="A second, non-admin account for cross-user checks [LINKIS_PEER_USER].",
-    ),
-    click.option(
-        "--peer-password",
-        envvar="LINKIS_PEER_PASSWORD",
-        help="Password of the peer user [LINKIS_PEER_PASSWORD].",
-    ),
-    click.option(
-        "--linkis-version",
-        envvar="LINKIS_VERSION",
-        metavar="VERSION",
-        help="Linkis version of the target (1.0 to 1.8, 0.11); check adapts its checks to "
-        "it, default: detected from the target's answers [LINKIS_VERSION]. Without --target "
-        "the embedded simulator imitates it (default 1.8).",
-    ),
+    _table_option("peer_user"),
+    _table_option("peer_password"),
+    _table_option("linkis_version"),
 )
 _SETTING_KEYS = (
     "target",

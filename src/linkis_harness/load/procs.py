@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from linkis_harness.client.sweep import new_marker
-from linkis_harness.config import Settings
+from linkis_harness.config import RUN_CONFIG_VAR, Settings
 from linkis_harness.load.plan import LoadPlan, workload_file
 from linkis_harness.resources import data_dir
 from linkis_harness.safety import SafetyPolicy
@@ -38,14 +38,8 @@ def process_environment(
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("LINKIS_", "LOCUST_"))
     }
-    if settings.uses_token:
-        env["LINKIS_TOKEN_CODE"] = settings.token_code or ""
-        env["LINKIS_TOKEN_USER"] = settings.token_user or ""
-    else:
-        env["LINKIS_USER"] = settings.user or ""
-        env["LINKIS_PASSWORD"] = settings.password or ""
-    if settings.insecure:
-        env["LINKIS_INSECURE"] = "1"
+    # One run configuration: credentials, --timeout and --insecure for every user.
+    env[RUN_CONFIG_VAR] = settings.to_run_config()
     env["LINKIS_LOAD_WORKLOADS"] = str(workload_file(plan, work))
     env["LINKIS_LOAD_OUT"] = str(work / "raw")
     if plan.shape:

@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from linkis_harness.errors import ConfigError
 
-__all__ = ["FAULTS", "Fault", "Faults", "parse_faults"]
+__all__ = ["FAULTS", "Fault", "Faults", "known", "parse_faults"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +165,20 @@ _CATALOGUE = (
 FAULTS: Mapping[str, Fault] = MappingProxyType({f.name: f for f in _CATALOGUE})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Faults:
-    """The active fault modes; one predicate per fault (all False: the faithful simulator)."""
+    """The active fault modes; one predicate per fault (all False: the faithful simulator).
+
+    One value is shared by every service of a simulator, so `switch` turns a fault on or off
+    for the whole running simulator (the pytest fixture's `linkis_simulator.fault(name)`).
+    """
 
     names: frozenset[str] = frozenset()
+
+    def switch(self, name: str, on: bool) -> None:
+        """Turn the fault `name` on or off; an unknown name is a `ConfigError` listing them."""
+        known(name)
+        self.names = self.names | {name} if on else self.names - {name}
 
     @property
     def envelope_shape(self) -> bool:
@@ -282,6 +291,15 @@ class Faults:
     @property
     def server_error(self) -> bool:
         return "server-error" in self.names
+
+
+def known(name: str) -> str:
+    """Return `name` if it is a fault mode; else raise `ConfigError` listing the known ones."""
+    if name not in FAULTS:
+        close = difflib.get_close_matches(name, list(FAULTS), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"no fault mode {name!r}.{hint} Known: {', '.join(FAULTS)}")
+    return name
 
 
 def parse_faults(text: str | None) -> Faults:

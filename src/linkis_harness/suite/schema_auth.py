@@ -1,44 +1,27 @@
 """How the schema family's generated calls authenticate: a cookie login or the token headers.
 
 Cases (coverage, examples) may be generated with their auth before any fixture runs, so the
-settings are also built here from the suite's options (the same loader as conftest).
+settings also come from the session's options here (`suite.settings`, built at configure time;
+the target was proven at session start, before collection).
 """
 
 from __future__ import annotations
-
-import os
-import sys
 
 import httpx
 import schemathesis
 from schemathesis import Case
 
-from linkis_harness import config as harness_config
 from linkis_harness.client import TICKET_COOKIES
 from linkis_harness.config import Settings
-from linkis_harness.errors import ConfigError
+from linkis_harness.suite import settings as suite_settings
 
 TICKET = TICKET_COOKIES[
     0
 ]  # 1.1.1+; Linkis up to 1.1.0 sets `bdp-user-ticket-id` (§2.2)
 
 
-def option(name: str, variable: str) -> str | None:
-    """A suite option at import time: from the report plugin's config, else the environment.
-
-    Operations are collected when test_schema.py is imported, before any fixture runs, so the
-    profile, spec, seed and cassette are read here (`-p linkis_harness.suite.plugin` hands the pytest config over).
-    """
-    config = getattr(sys.modules.get("linkis_harness.suite.plugin"), "CONFIG", None)
-    value = config.getoption(name, default=None) if config is not None else None
-    return str(value) if value is not None else os.environ.get(variable) or None
-
-
 def _login_ticket(settings: Settings) -> tuple[str, str]:
     """Log in as the main user (the auth provider's `get`); return the cookie's name and value."""
-    report = sys.modules.get("linkis_harness.suite.plugin")
-    if report is not None:
-        report.wait_for_gate()  # collection builds examples; no login before the preflight
     with httpx.Client(timeout=settings.timeout, verify=not settings.insecure) as http:
         answer = http.post(
             settings.api_base + "/user/login",
@@ -62,15 +45,8 @@ class SchemaSession:
     @classmethod
     def current(cls) -> Settings | None:
         if cls.settings is None:
-            overrides = {
-                name.replace("-", "_"): option(f"--linkis-{name}", "")
-                for name in ("target", "user", "password", "token-code", "token-user")
-            }
-            try:
-                loaded = harness_config.load(overrides, os.environ)
-            except ConfigError:
-                return None
-            cls.settings = loaded if loaded.target is not None else None
+            options = suite_settings.current()
+            cls.settings = options.settings if options is not None else None
         return cls.settings
 
 

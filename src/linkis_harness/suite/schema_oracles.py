@@ -39,8 +39,8 @@ from linkis_harness.core.ledger import LedgerError, Uncaught, line_of
 from linkis_harness.core.versions import DEFAULT_VERSION
 from linkis_harness.errors import MalformedEnvelope
 from linkis_harness.resources.ledger import shipped_ledger
+from linkis_harness.suite import settings as suite_settings
 from linkis_harness.suite.protocol import release
-from linkis_harness.suite.schema_auth import option
 
 
 def _api_path(response: schemathesis.Response) -> str:
@@ -152,8 +152,8 @@ def release_line() -> str | None:
 
 def strict() -> bool:
     """`check --strict`: Linkis' own accepted defects fail instead."""
-    value = option("--linkis-strict", "LINKIS_STRICT")
-    return value is not None and value.lower() in ("1", "true", "yes")
+    options = suite_settings.current()
+    return bool(options.strict) if options is not None else False
 
 
 # Linkis' own uncaught exceptions the crash oracle accepted this run (shown by the schema family).

@@ -10,8 +10,8 @@ import schemathesis
 import yaml
 from schemathesis import Case
 
-from linkis_harness.suite.plugin import scrub
 from linkis_harness.suite.schema_oracles import KNOWN_IDS, body_json
+from linkis_harness.suite.secrets import scrub
 
 
 class SchemaRecord:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from linkis_harness.core.options import RUN_CONFIG_VAR, decode_run_config, from_environ
 from linkis_harness.core.workload import Workload
 from linkis_harness.errors import ConfigError
 
@@ -105,6 +106,36 @@ class RunOptions:
         )
 
 
+def connection_values(environ: Mapping[str, str]) -> dict[str, object]:
+    """The run's connection options: `LINKIS_RUN_CONFIG` (set by `load`), else `LINKIS_*`.
+
+    A worker started by hand or by a k8s manifest may give the plain variables instead.
+    """
+    values = from_environ(environ)
+    if environ.get(RUN_CONFIG_VAR):
+        values.update(decode_run_config(environ[RUN_CONFIG_VAR]))
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """How the users' HTTP client talks to the target: `--timeout` and `--insecure`."""
+
+    timeout: float = 10.0
+    insecure: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Connection:
+        """Read the run configuration (or LINKIS_TIMEOUT / LINKIS_INSECURE)."""
+        values = connection_values(environ)
+        timeout = values.get("timeout", 10.0)
+        insecure = values.get("insecure", False)
+        return cls(
+            timeout=float(timeout) if isinstance(timeout, int | float) else 10.0,
+            insecure=bool(insecure),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Credentials:
     """Who the users are: a password login or Token-Code/Token-User headers."""
@@ -115,18 +146,16 @@ class Credentials:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Credentials:
-        """Read LINKIS_USER/LINKIS_PASSWORD or LINKIS_TOKEN_CODE/LINKIS_TOKEN_USER."""
-        token, token_user = (
-            environ.get("LINKIS_TOKEN_CODE"),
-            environ.get("LINKIS_TOKEN_USER"),
-        )
+        """Read the run configuration (or LINKIS_USER/LINKIS_PASSWORD, LINKIS_TOKEN_*)."""
+        values = {k: str(v) for k, v in connection_values(environ).items()}
+        token, token_user = values.get("token_code"), values.get("token_user")
         if token and token_user:
             return cls(user=token_user, token_code=token)
-        user, password = environ.get("LINKIS_USER"), environ.get("LINKIS_PASSWORD")
+        user, password = values.get("user"), values.get("password")
         if not (user and password):
             raise ConfigError(
                 "load users need LINKIS_USER and LINKIS_PASSWORD, or LINKIS_TOKEN_CODE and "
-                "LINKIS_TOKEN_USER, in the environment"
+                "LINKIS_TOKEN_USER, in the environment (or LINKIS_RUN_CONFIG)"
             )
         return cls(user=user, password=password)
 
