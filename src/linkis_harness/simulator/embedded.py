@@ -12,6 +12,7 @@ fixed at start: give them as `faults=`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -22,6 +23,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from linkis_harness.config import API_PREFIX
 from linkis_harness.core.execid import ExecIdLayout
@@ -49,6 +51,9 @@ class Simulator:
     the release imitated (1.4, 1.1, 1.0, 0.11), `users` the login accounts (user → password),
     `faults` the fault modes on from the start, `proxy_rules`/`token_rules` files, and
     `subprocess` runs it as a child process rather than in a thread of this one.
+    In-process only: `tls=(certfile, keyfile)` serves HTTPS (a gateway behind a self-signed
+    certificate), and `latency` delays answers whose path contains a key by that many seconds
+    (to test a client's timeouts).
     """
 
     def __init__(
@@ -61,6 +66,8 @@ class Simulator:
         proxy_rules: Path | str | None = None,
         token_rules: Path | str | None = None,
         subprocess: bool = False,
+        tls: tuple[Path | str, Path | str] | None = None,
+        latency: Mapping[str, float] | None = None,
     ) -> None:
         if not speed > 0:
             raise ConfigError(f"speed {speed}: expected a number > 0")
@@ -71,6 +78,10 @@ class Simulator:
         self._faults = Faults(frozenset(known(name) for name in faults))
         self._rules = (proxy_rules, token_rules)
         self._subprocess = subprocess
+        self._tls = tls
+        self._latency = dict(latency or {})
+        if subprocess and (tls or latency):
+            raise ConfigError("tls and latency need the in-process simulator")
         self._url: str | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -160,8 +171,16 @@ class Simulator:
             evict_after=600.0,
         )
         app = create_app(store, clock, auth=auth, faults=self._faults)
+        if self._latency:
+            app = _Latency(app, self._latency)
+        certfile, keyfile = self._tls if self._tls else (None, None)
         config = uvicorn.Config(
-            app, http=RawHeaderProtocol, log_level="warning", access_log=False
+            app,
+            http=RawHeaderProtocol,
+            log_level="warning",
+            access_log=False,
+            ssl_certfile=str(certfile) if certfile else None,
+            ssl_keyfile=str(keyfile) if keyfile else None,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(
@@ -183,7 +202,8 @@ class Simulator:
             sock.close()
             raise HarnessError("the in-process simulator did not start")
         self._server, self._thread = server, thread
-        self._url = f"http://{host}:{port}"
+        scheme = "https" if self._tls else "http"
+        self._url = f"{scheme}://{host}:{port}"
 
     # -- faults -------------------------------------------------------------------------------
 
@@ -249,7 +269,7 @@ class Simulator:
     @contextlib.contextmanager
     def _admin(self) -> Iterator[httpx.Client]:
         password = self.users.get(ADMIN) or DEFAULT_USERS[ADMIN]
-        with httpx.Client(timeout=10.0) as http:
+        with httpx.Client(timeout=30.0, verify=False) as http:
             http.post(
                 self.api_base + "/user/login",
                 json={"userName": ADMIN, "password": password},
@@ -259,6 +279,22 @@ class Simulator:
     def __repr__(self) -> str:
         where = self._url or "not running"
         return f"Simulator({where}, Linkis {self.linkis_version}, faults={sorted(self.faults)})"
+
+
+class _Latency:
+    """ASGI middleware: answers whose path contains a key wait that many seconds first."""
+
+    def __init__(self, app: ASGIApp, latency: Mapping[str, float]) -> None:
+        self.app = app
+        self.latency = latency
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = str(scope.get("path", ""))
+            delay = max((v for k, v in self.latency.items() if k in path), default=0.0)
+            if delay > 0:
+                await asyncio.sleep(delay)
+        await self.app(scope, receive, send)
 
 
 def _rules(path: Path | str | None, kind: str) -> RuleSet | None:
