@@ -120,7 +120,7 @@ def test_action_installs_from_its_checkout_runs_check_and_reports() -> None:
     steps = runs["steps"]
     text = yaml.safe_dump(steps)
     assert 'pip install "${{ github.action_path }}"' in text
-    assert "linkis-harness \"${args[@]}\"" in text
+    assert 'linkis-harness "${args[@]}"' in text
     assert "args=(check " in text
     assert "--peer-user" in text
     assert "GITHUB_STEP_SUMMARY" in text

@@ -136,7 +136,8 @@ def test_gitlab_recipe_installs_a_pinned_vcs_url(
     venv = tmp_path / "venv"
     python = _venv(venv)
     env = {
-        "LINKIS_HARNESS_REPO": clean_checkout.as_uri(),
+        # file://localhost/...: the pip a fresh venv brings (23.x) wants a host in a direct URL.
+        "LINKIS_HARNESS_REPO": "file://localhost" + clean_checkout.as_posix(),
         "LINKIS_HARNESS_REF": _git("rev-parse", "HEAD", cwd=clean_checkout),
     }
     _run_line(_gitlab_line(), python, tmp_path, env)
