@@ -120,7 +120,6 @@ class Client(LinkisClient):
                 answer,
                 operation="submit",
             )
-        self.running[exec_id] = task_id
         states, progress = self._follow(exec_id, task_id, within)
         self.running.pop(exec_id, None)
         log = self._audited_log(exec_id)
@@ -137,16 +136,27 @@ class Client(LinkisClient):
             history=history,
         )
 
+    def submit(self, body: Mapping[str, Any]) -> Answer:
+        """Submit a job body as it is (see `run`); the job is tracked until it is seen ending."""
+        answer = super().submit(body)
+        exec_id = answer.data.get("execID") if answer.ok else None
+        if isinstance(exec_id, str) and exec_id:
+            self.running[exec_id] = answer.data.get("taskID")
+        return answer
+
     def kill_running(self) -> list[str]:
-        """Kill every job `run` left running (an interrupted test); return their execIDs."""
+        """Kill every job this client submitted and did not see end; return their execIDs."""
         killed = []
         for exec_id, task_id in list(self.running.items()):
+            self.running.pop(exec_id, None)
             try:
+                status = self.status(exec_id, task_id)
+                if is_terminal(status.data.get("status") if status.ok else None):
+                    continue
                 self.kill(exec_id, task_id)
             except HarnessError:
                 continue
             killed.append(exec_id)
-            self.running.pop(exec_id, None)
         return killed
 
     # -- the lifecycle ------------------------------------------------------------------------
