@@ -56,7 +56,6 @@ def test_readme_pytest_command_passes_on_a_healthy_simulator() -> None:
     tail = done.stdout[-4000:] + done.stderr[-2000:]
     assert done.returncode == 0, tail
     summary = done.stdout.strip().splitlines()[-1]
-    assert "failed" not in summary, summary
-    assert "error" not in summary, summary
+    assert not re.search(r"\d+ (failed|errors?)\b", summary), summary
     passed = int(re.search(r"(\d+) passed", summary).group(1))  # type: ignore[union-attr]
     assert passed >= 100, summary

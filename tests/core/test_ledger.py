@@ -282,3 +282,12 @@ def test_checks_md_links_each_family_to_the_rows_it_relies_on() -> None:
         if family in FAMILIES and f"`{row.id}`" not in lines.get(family, "")
     ]
     assert missing == []
+
+
+def test_an_uncaught_message_matches_across_lines_of_a_generated_path() -> None:
+    # A generated path may hold a newline; Linkis echoes it into the message as it is.
+    ledger = load_ledger()
+    message = "operation failed(操作失败)s！the reason(原因)：IOException: path Jw\n±ê>%ó not exists."
+    found = ledger.uncaught("GET", "/filesystem/openFile", message, line="1.4")
+    assert found is not None
+    assert found.row.id == "filesystem.openFile.missing-path"
