@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from linkis_harness.config import API_PREFIX
 from linkis_harness.core.execid import ExecIdLayout
 from linkis_harness.core.rules import RuleSet, parse_rules
-from linkis_harness.core.versions import traits
+from linkis_harness.core.versions import LATEST_VERSION, traits
 from linkis_harness.errors import ConfigError, HarnessError
 from linkis_harness.simulator.app import create_app
 from linkis_harness.simulator.auth import ADMIN, DEFAULT_USERS, Auth
@@ -48,7 +48,7 @@ class Simulator:
     """A running Linkis twin: `url` (gateway root), `users`, `fault(name)`, `jobs()`.
 
     Arguments are keyword-only: `speed` divides every job duration, `linkis_version` picks
-    the release imitated (1.4, 1.1, 1.0, 0.11), `users` the login accounts (user → password),
+    the release imitated (1.0 to 1.8, 0.11; default the newest, as `serve`), `users` the login accounts (user → password),
     `faults` the fault modes on from the start, `proxy_rules`/`token_rules` files, and
     `subprocess` runs it as a child process rather than in a thread of this one.
     In-process only: `tls=(certfile, keyfile)` serves HTTPS (a gateway behind a self-signed
@@ -60,7 +60,7 @@ class Simulator:
         self,
         *,
         speed: float = 1.0,
-        linkis_version: str = "1.4",
+        linkis_version: str = str(LATEST_VERSION),
         users: Mapping[str, str] | None = None,
         faults: Sequence[str] = (),
         proxy_rules: Path | str | None = None,
