@@ -26,7 +26,7 @@ from gevent import Greenlet, GreenletExit
 from locust import FastHttpUser, constant, events, task
 from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 
-from linkis_harness.core.sla import Kind, Series, evaluate, parse_slas
+from linkis_harness.core.sla import Kind, parse_slas
 from linkis_harness.load.scenarios.arrivals import ArrivalClock
 from linkis_harness.load.scenarios.job import Job
 from linkis_harness.load.scenarios.journal import LEDGER_MESSAGE, Journal
@@ -147,14 +147,10 @@ def _control(environment: Any, options: RunOptions, journal: Journal) -> None:
 
 
 def _breached(slas: list[Any], journal: Journal, elapsed: float) -> str | None:
-    series = {n: Series(n, e.values, e.failures) for n, e in journal.entries.items()}
-    for result in evaluate(slas, series, duration_s=elapsed):
-        enough = (
-            result.detail.split(" ")[0].isdigit()
-            and int(result.detail.split(" ")[0]) >= 20
-        )
-        if result.observed is not None and not result.held and enough:
-            return f"{result.sla.text} (observed {result.sla.shown(result.observed)})"
+    for sla in slas:
+        observed, count = journal.measure(sla)
+        if observed is not None and count >= 20 and not sla.holds(observed):
+            return f"{sla.text} (observed {sla.shown(observed)})"
     return None
 
 

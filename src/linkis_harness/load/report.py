@@ -37,12 +37,36 @@ class Raw:
 
 
 def read_raw(directory: Path) -> Raw:
-    """Read what the Locust processes wrote (samples is None when Locust wrote nothing)."""
+    """Read what the Locust processes wrote (samples is None when Locust wrote nothing).
+
+    The exact samples come back from the master's stream (`samples.jsonl`, one
+    `[name, value, at]` a line) into each entry's `values` and `times`.
+    """
     samples_path = directory / "samples.json"
     samples = None
     if samples_path.exists():
         samples = json.loads(samples_path.read_text(encoding="utf-8"))
+        if samples.get("stream"):
+            _read_stream(directory / str(samples["stream"]), samples["entries"])
     return Raw(Ledger.read(directory / "ledger.jsonl"), samples)
+
+
+def _read_stream(path: Path, entries: dict[str, dict[str, Any]]) -> None:
+    for entry in entries.values():
+        entry["values"], entry["times"] = [], []
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                name, value, at = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a crash
+            entry = entries.setdefault(
+                name, {"values": [], "times": [], "failures": 0, "fail_times": []}
+            )
+            entry["values"].append(value)
+            entry["times"].append(at)
 
 
 # -- summary --------------------------------------------------------------------------------------

@@ -1,9 +1,15 @@
 """The run's journal: exact raw samples and the job ledger, merged on the master.
 
-Locust rounds its percentiles to two significant digits, so every process also keeps each
-sample it records (value, time, failed). Workers ship what they gathered with each stats report
-(`report_to_master`); the master (or the single local process) merges them and writes
-`samples.json` when Locust quits.
+Locust rounds its percentiles to two significant digits, so every sample (value, time) is also
+kept exactly. Workers hold what they gathered until their next stats report
+(`report_to_master`, every 3 s) and ship it; the master (or the single local process) does not
+hold samples at all: it streams each one to `samples.jsonl` on disk (`[name, value, at]` a
+line) and keeps per entry only a `Tally` (count, failures, an HdrHistogram), so its memory stays
+flat over a soak of hours. `samples.json`, written when Locust quits, holds the tallies,
+violations and users over time; the runner reads the exact samples back from the stream.
+
+The histograms (3 significant digits: a percentile within 0.1% of the exact one) serve the live
+SLA check of `--sla-abort`; the final verdict is computed by the runner from the exact samples.
 
 The ledger is what cleanup relies on: every submitted job and every job seen finishing. Workers
 send each entry to the master at once (a custom message), and the master appends it to
@@ -19,10 +25,18 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from hdrh.histogram import HdrHistogram
+
+from linkis_harness.core.sla import Kind, Sla, select
 from linkis_harness.errors import ContractViolation
 
 LEDGER_MESSAGE = "linkis_job"
 STOP_FILE = "stop"  # created in the output directory to end the run gracefully
+STREAM_FILE = "samples.jsonl"  # master/local: every raw sample, one JSON list a line
+# HdrHistogram: values recorded in thousandths (µs for times), up to a day, 3 significant digits.
+_SCALE = 1000.0
+_HIGHEST = 86_400_000_000
+_DIGITS = 3
 
 
 class Entry:
@@ -58,13 +72,39 @@ class Entry:
         }
 
 
+class Tally:
+    """What the master keeps of one entry: counts and a histogram, never the samples."""
+
+    __slots__ = ("count", "fail_times", "failures", "histogram", "total")
+
+    def __init__(self) -> None:
+        self.histogram = HdrHistogram(1, _HIGHEST, _DIGITS)
+        self.count = 0
+        self.total = 0.0
+        self.failures = 0
+        self.fail_times: list[float] = []  # when the failed samples were recorded
+
+    def add(self, value: float) -> None:
+        self.histogram.record_value(min(max(int(value * _SCALE), 0), _HIGHEST))
+        self.count += 1
+        self.total += value
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "failures": self.failures,
+            "fail_times": self.fail_times,
+        }
+
+
 class Journal:
     """One Locust process's share of the journal; `role` is local, master or worker."""
 
     def __init__(self, role: str, out_dir: Path | None) -> None:
         self.role = role
         self.out_dir = out_dir
-        self.entries: dict[str, Entry] = {}
+        self.entries: dict[str, Entry] = {}  # worker: samples since the last report
+        self.tallies: dict[str, Tally] = {}  # master/local: per entry, no samples
         self.violations: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
         self.reports: Counter[str] = Counter()  # samples received per worker id
@@ -74,9 +114,11 @@ class Journal:
         self.aborted: str | None = None
         self.budget_exhausted = False
         self._ledger = None
+        self._stream = None
         if out_dir is not None and role != "worker":
             out_dir.mkdir(parents=True, exist_ok=True)
             self._ledger = (out_dir / "ledger.jsonl").open("a", encoding="utf-8")
+            self._stream = (out_dir / STREAM_FILE).open("w", encoding="utf-8")
 
     def stop_requested(self) -> bool:
         """True once the runner asked for a graceful end (the `stop` file exists)."""
@@ -92,14 +134,64 @@ class Journal:
         **_: Any,
     ) -> None:
         """`events.request` listener: keep the exact sample and classify the failure."""
-        entry = self.entries.get(name)
-        if entry is None:
-            entry = self.entries[name] = Entry()
-        entry.add(float(response_time or 0.0), time.time(), exception is not None)
+        value, at, failed = (
+            float(response_time or 0.0),
+            time.time(),
+            exception is not None,
+        )
+        if self.role == "worker":
+            entry = self.entries.get(name)
+            if entry is None:
+                entry = self.entries[name] = Entry()
+            entry.add(value, at, failed)
+        else:
+            self._record(name, [round(value, 3)], [round(at, 2)])
+            if failed:
+                self._failed(name, [round(at, 2)])
         if isinstance(exception, ContractViolation):
             key = f"[{exception.check}] {exception.title}"
             self.violations[key] += 1
             self.examples.setdefault(key, str(exception)[:500])
+
+    def _tally(self, name: str) -> Tally:
+        tally = self.tallies.get(name)
+        if tally is None:
+            tally = self.tallies[name] = Tally()
+        return tally
+
+    def _record(self, name: str, values: list[float], times: list[float]) -> None:
+        """Master/local: stream samples to disk and count them in the entry's histogram."""
+        tally = self._tally(name)
+        for value in values:
+            tally.add(value)
+        if self._stream is not None:
+            label = json.dumps(name, ensure_ascii=False)
+            self._stream.writelines(
+                f"[{label}, {v}, {t}]\n" for v, t in zip(values, times, strict=True)
+            )
+
+    def _failed(self, name: str, times: list[float]) -> None:
+        tally = self._tally(name)
+        tally.failures += len(times)
+        tally.fail_times.extend(times)
+
+    def measure(self, sla: Sla) -> tuple[float | None, int]:
+        """Evaluate one SLA from the tallies (histogram precision); (None, 0) without samples."""
+        chosen = [self.tallies[n] for n in select(sla.metric, self.tallies)]
+        count = sum(t.count for t in chosen)
+        if not count:
+            return None, 0
+        if sla.kind is Kind.FAIL_RATIO:
+            return sum(t.failures for t in chosen) / count, count
+        if sla.kind is Kind.AVG:
+            return sum(t.total for t in chosen) / count, count
+        if sla.kind is Kind.MAX:
+            return max(t.histogram.get_max_value() for t in chosen) / _SCALE, count
+        merged = HdrHistogram(1, _HIGHEST, _DIGITS)
+        for tally in chosen:
+            merged.add(tally.histogram)
+        quantile = sla.quantile or 100.0
+        return merged.get_value_at_percentile(quantile) / _SCALE, count
 
     # -- ledger -------------------------------------------------------------------------------
     def job_event(self, runner: Any, **event: Any) -> None:
@@ -138,7 +230,8 @@ class Journal:
         if not part:
             return
         for name, dumped in part["entries"].items():
-            self.entries.setdefault(name, Entry()).merge(dumped)
+            self._record(name, dumped["values"], dumped["times"])
+            self._failed(name, dumped.get("fail_times", []))
             self.reports[client_id] += len(dumped["values"])
         self.violations.update(part["violations"])
         for key, text in part["examples"].items():
@@ -155,7 +248,8 @@ class Journal:
             "stopped": self.stopped or time.time(),
             "aborted": self.aborted,
             "budget_exhausted": self.budget_exhausted,
-            "entries": {name: e.dump() for name, e in self.entries.items()},
+            "entries": {name: t.dump() for name, t in self.tallies.items()},
+            "stream": STREAM_FILE if self._stream is not None else None,
             "violations": {
                 key: {"count": n, "example": self.examples.get(key, "")}
                 for key, n in self.violations.items()
@@ -170,3 +264,6 @@ class Journal:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
