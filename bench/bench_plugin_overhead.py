@@ -1,11 +1,12 @@
 """What installing linkis-harness costs an unrelated pytest suite (issue 16).
 
 Runs a trivial suite (20 tests, no conftest) with the package's pytest plugin loaded (as any
-pytest in this environment does) and blocked with `-p no:linkis` (what the run would be
-without it), alternating, and prints the outcomes and the median wall times side by side.
-No assertion on time: the ratio is for the notes.
+pytest in this environment does) and without it, alternating, and prints the outcomes and the
+median wall times side by side. "Without" is `-p no:linkis` in this environment, or, given
+`--without PYTHON`, another environment's interpreter that has the same packages but not
+linkis-harness. No assertion on time: the ratio is for the notes.
 
-    python bench/bench_plugin_overhead.py [runs]
+    python bench/bench_plugin_overhead.py [runs] [--without PYTHON]
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ TRIVIAL = "\n".join(
 )
 
 
-def _run(where: Path, *extra: str) -> tuple[float, str]:
+def _run(where: Path, *extra: str, python: str = sys.executable) -> tuple[float, str]:
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra],
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra],
         cwd=where,
         capture_output=True,
         text=True,
@@ -36,12 +37,17 @@ def _run(where: Path, *extra: str) -> tuple[float, str]:
 
 
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    args = sys.argv[1:]
+    other = args[args.index("--without") + 1] if "--without" in args else None
+    numbers = [a for a in args if a.isdigit()]
+    runs = int(numbers[0]) if numbers else 10
+    blocker: tuple[str, ...] = () if other else ("-p", "no:linkis")
+    python = other or sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(tmp)
         (where / "test_trivial.py").write_text(TRIVIAL, encoding="utf-8")
         _run(where)  # warm the bytecode caches of both variants
-        _run(where, "-p", "no:linkis")
+        _run(where, *blocker, python=python)
         loaded: list[float] = []
         blocked: list[float] = []
         outcomes: set[tuple[str, str]] = set()
@@ -49,7 +55,7 @@ def main() -> None:
             took, last = _run(where)
             loaded.append(took)
             outcomes.add(("with plugin", last.split(" in ")[0]))
-            took, last = _run(where, "-p", "no:linkis")
+            took, last = _run(where, *blocker, python=python)
             blocked.append(took)
             outcomes.add(("without plugin", last.split(" in ")[0]))
     for name, outcome in sorted(outcomes):
