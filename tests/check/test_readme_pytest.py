@@ -47,7 +47,11 @@ def test_readme_pytest_command_passes_on_a_healthy_simulator() -> None:
     assert README_TARGET in command
     with Simulator(speed=10) as sim:
         argv = shlex.split(command.replace(README_TARGET, sim.url))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LINKIS_")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("LINKIS_", "PYTEST_"))
+        }
         env.update(LINKIS_PASSWORD="alice123", LINKIS_PEER_PASSWORD="bob123")
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         done = subprocess.run(
