@@ -5,7 +5,9 @@ permission to kill this job`); kill is asynchronous in memory (§13), so Cancell
 §7.1: job history filters by owner. The entrance does no owner check on status and log: a peer
 reading them is a security *warning* (PeerCanReadJob), not a failure. Killing a finished job
 must not change its state, whether the answer is status 0 or the real status 1 "kill failed"
-(issue #4733).
+(issue #4733). A forced kill by taskID on an execID naming no job reaches JobHistoryHelper.forceKill,
+which has no owner check: proved with the run's own peer job only, reported as an accepted
+Linkis defect (ledger entrance.kill.unknown-job-force-kills-task; failed under --strict).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.client.polling import is_terminal
+from linkis_harness.core.execid import ExecId, ExecIdLayout
 from linkis_harness.core.workload import Workload
 from linkis_harness.suite.lifecycle import (
     FinishedJob,
@@ -31,6 +34,11 @@ pytestmark = pytest.mark.kill
 CHECK = "kill"
 POLLS_AFTER_END = 3
 PEER_GRACE = 0.5
+MADE_UP_INDEX = 999_999_999  # far past any scheduler ring: getJob throws, kill forces
+FORCE_KILL_SOURCE = (
+    "1.4.0:linkis-computation-governance/linkis-entrance/src/main/java/org/apache/linkis/"
+    "entrance/restful/EntranceRestfulApi.java:630"
+)
 
 
 class PeerCanReadJob(UserWarning):
@@ -231,3 +239,77 @@ def test_killing_a_finished_job_keeps_its_state(
             operation="kill",
             exec_id=exec_id,
         )
+
+
+# -- forced kill by taskID: routing does not check the instance, forceKill not the owner -------
+
+
+@pytest.fixture(scope="module")
+def peer_victim(
+    peer_client: LinkisClient, tracker: JobTracker, slow_workload: Workload
+) -> Iterator[RunningJob]:
+    """A long job of the peer user, created by this run, seen Running."""
+    running = tracker.start(peer_client, slow_workload, polls=0)
+    running.job.require(CHECK)
+    if not running.seen_running:
+        pytest.skip(f"{slow_workload.name} was never seen Running as the peer")
+    yield running
+    tracker.stop(running.job)
+
+
+def _made_up_exec_id(exec_id: str) -> str:
+    """An execID of the same entrance naming no job: the group's index far past its ring."""
+    parsed = ExecId.parse(exec_id)
+    group = parsed.short_id.rsplit("_", 1)[0]
+    return ExecId.v1(
+        instance=parsed.instance,
+        short_id=f"{group}_{MADE_UP_INDEX}",
+        application=parsed.application,
+    ).format()
+
+
+def test_forced_kill_by_task_id_checks_the_owner(
+    client: LinkisClient,
+    peer_client: LinkisClient,
+    peer_victim: RunningJob,
+    pytestconfig: pytest.Config,
+) -> None:
+    """`kill?taskID=N` with an execID naming no job: does it cancel another user's job N?
+
+    Only the run's own peer job is named (its taskID); the execID is made up so that the
+    entrance does not hold it and falls back to JobHistoryHelper.forceKill(taskID), which has
+    no owner check in real Linkis (ledger entrance.kill.unknown-job-force-kills-task). A target
+    that refuses passes; one that cancels the job is reported as an accepted Linkis defect
+    (failed under --strict).
+    """
+    exec_id = peer_victim.job.require(CHECK)
+    if ExecId.parse(exec_id).layout is not ExecIdLayout.V1:
+        pytest.skip("a 0.x execID: the forced-kill path is read for 1.x only")
+    made_up = _made_up_exec_id(exec_id)
+    answer = client.kill(made_up, peer_victim.task_id)
+    time.sleep(PEER_GRACE)
+    history = peer_client.job_history(peer_victim.task_id)
+    task = history.data.get("task") if history.ok else None
+    stored = task.get("status") if isinstance(task, dict) else None
+    if stored != "Cancelled":
+        return  # the forced kill did not reach the peer's job: the owner check held
+    text = (
+        f"{client.user!r} cancelled job {peer_victim.task_id} of {peer_client.user!r} with "
+        f"kill?taskID={peer_victim.task_id} on the made-up execID {made_up} (kill answered "
+        f"status {answer.status}); job history now says Cancelled"
+    )
+    if pytestconfig.getoption("--linkis-strict", default=None):
+        raise violation(
+            CHECK,
+            "a user force-killed another user's job by taskID",
+            text,
+            answer,
+            history,
+            operation="kill",
+            exec_id=exec_id,
+        )
+    pytest.xfail(
+        "accepted quirk (ledger entrance.kill.unknown-job-force-kills-task: "
+        f"JobHistoryHelper.forceKill has no owner check; source: "
+        f"{FORCE_KILL_SOURCE}): {text}"
+    )

@@ -9,7 +9,9 @@ cassette `linkis_harness.suite.schema_record`. Real quirks are correct: gateway
 routing errors for unparseable execIDs are HTTP 200/status 1; Spring's own error body for
 requests it rejects; clamped input (negative `fromLine`) is accepted.
 
-Safety: a generated job body never runs generated code. Submit/execute bodies get the code of
+Safety: a generated kill or killJobs is sent only when every execID and taskID it names is a
+job of this run (`linkis_harness.suite.kill_guard`: routing does not check the instance, and a
+forced kill by taskID has no owner check). A generated job body never runs generated code. Submit/execute bodies get the code of
 a workload of the profile, and every job submitted here is killed when the family ends.
 """
 
@@ -39,6 +41,7 @@ from linkis_harness.safety import (
     SafetyPolicy,
 )
 from linkis_harness.suite import settings as suite_settings
+from linkis_harness.suite.kill_guard import foreign_kill
 from linkis_harness.suite.lifecycle import JobTracker
 from linkis_harness.suite.protocol import pick_workload
 from linkis_harness.suite.schema_auth import LinkisAuth, SchemaSession
@@ -108,6 +111,13 @@ def _make_safe(case: Case, workload: Workload | None, user: str, marker: str) ->
         content["code"] = safe["executionContent"]["code"]
     if "executionCode" in body:
         body["executionCode"] = safe["executionContent"]["code"]
+
+
+def _foreign_kill(case: Case, record: SchemaRecord) -> str | None:
+    """Why a generated kill/killJobs case names a job this run did not create (None: send it)."""
+    return foreign_kill(
+        case.operation.label, case.path_parameters, case.query, case.body, record.jobs
+    )
 
 
 # -- fixtures --------------------------------------------------------------------------------
@@ -216,6 +226,8 @@ def test_operations_conform(
     _make_safe(
         case, safe_workload, settings.user or settings.token_user or "", run_marker
     )
+    if _foreign_kill(case, schema_record) is not None:
+        return  # never kill what this run did not create (suite.kill_guard)
     try:
         # --rate-limit, --max-jobs and --read-only hold for generated calls too.
         schema_guard.admit(case.method, case.formatted_path)
@@ -247,6 +259,8 @@ def test_stateful_links_conform(
 
         def before_call(self, case: Case) -> None:
             _make_safe(case, safe_workload, user, run_marker)
+            if _foreign_kill(case, schema_record) is not None:
+                hypothesis.reject()  # never kill what this run did not create
             try:
                 schema_guard.admit(case.method, case.formatted_path)
             except (JobBudgetExhausted, ReadOnlyRefused) as refusal:

@@ -2,7 +2,8 @@
 
 One test per row and line: the simulator's answer must be the row's (HTTP code, status,
 message, data). `{execID}` in a probe path is a well-formed execID of the simulator's own
-entrance naming a job it never had; `{taskID}` a task id no job has.
+entrance naming a job it never had; `{foreignExecID}` the same naming an entrance instance that is
+not registered; `{taskID}` a task id no job has.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.slow
 LEDGER = load_ledger()
 MAIN_USER = "alice"
 ABSENT_TASK = "987654321"
+FOREIGN = "10.255.255.1:9104"  # an entrance instance no registry knows
 # The release line → the `--linkis-version` the simulator serves it as.
 SIMULATED = {
     "1.0": "1.0",
@@ -78,7 +80,12 @@ def simulators(
 def _path(probe: Probe, sim: RunningSimulator) -> str:
     instance = sim.url.removeprefix("http://")
     exec_id = ExecId.v1(instance=instance, short_id="IDE_nobody_shell_99999").format()
-    return probe.path.replace("{execID}", exec_id).replace("{taskID}", ABSENT_TASK)
+    foreign = ExecId.v1(instance=FOREIGN, short_id="IDE_nobody_shell_99999").format()
+    return (
+        probe.path.replace("{execID}", exec_id)
+        .replace("{foreignExecID}", foreign)
+        .replace("{taskID}", ABSENT_TASK)
+    )
 
 
 def _client(probe: Probe, sim: RunningSimulator) -> httpx.Client:

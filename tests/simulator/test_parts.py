@@ -57,17 +57,27 @@ def test_bad_exec_ids_fail_with_the_java_exception_text(
     assert caught.value.root_cause == root_cause
 
 
-def test_routing_needs_our_own_instance_and_a_known_service() -> None:
+def test_routing_needs_one_known_service_but_not_our_instance() -> None:
     assert (
         route_exec_id(EXEC_ID, instance="localhost:9104").short_id
         == "IDE_hadoop_spark_0"
     )
-    with pytest.raises(RouteError, match="is not exists"):
-        route_exec_id(EXEC_ID, instance="localhost:9105")
-    with pytest.raises(RouteError, match="Cannot find a correct serviceId"):
+    # reflesh disabled (the default): the instance is never checked
+    foreign = route_exec_id(EXEC_ID, instance="localhost:9105")
+    assert foreign.short_id == "IDE_hadoop_spark_0"
+    assert foreign.service == "linkis-cg-entrance"
+    with pytest.raises(RouteError, match="does not exist any instances"):
         route_exec_id(
             "exec_id003014zzzlocalhost:9104IDE_a_b_0", instance="localhost:9104"
         )
+    with pytest.raises(RouteError, match=r"Cannot find a correct serviceId"):
+        route_exec_id(
+            "exec_id006014linkislocalhost:9104IDE_a_b_0", instance="localhost:9104"
+        )
+    other = route_exec_id(
+        "exec_id013014publicservicelocalhost:9104IDE_a_b_0", instance="localhost:9104"
+    )
+    assert other.service == "linkis-ps-publicservice"
 
 
 @pytest.mark.parametrize(

@@ -437,6 +437,14 @@ def test_framework_errors_come_in_springs_body(alice: Session) -> None:
     _spring(alice.get("/jobhistory/abc/get"), 400)
 
 
+def test_an_unregistered_instance_reaches_this_entrance(alice: Session) -> None:
+    """reflesh disabled (1.1+): the entrance answers for a job it never had (#755 without taskID)."""
+    foreign = "exec_id018014linkis-cg-entranceotherhost:9104IDE_a_b_0"
+    answer = alice.get(f"/entrance/{foreign}/status")
+    assert answer.status_code == 400
+    assert answer.json()["message"].endswith("NumberFormatException: null")
+
+
 def test_unroutable_exec_ids_are_gateway_errors_with_http_200(alice: Session) -> None:
     for bad, message in [
         ("exec_id01", "StringIndexOutOfBoundsException: String index out of range: 3"),
@@ -444,8 +452,9 @@ def test_unroutable_exec_ids_are_gateway_errors_with_http_200(alice: Session) ->
             "exec_idabc014linkis-cg-entrancelocalhost:9104IDE_a_b_0",
             'NumberFormatException: For input string: "abc"',
         ),
-        ("exec_id018014linkis-cg-entranceotherhost:9104IDE_a_b_0", None),
+        ("exec_id006014linkislocalhost:9104IDE_a_b_0", None),  # several services
         ("12", "StringIndexOutOfBoundsException: String index out of range: 4"),
+        ("submit", 'NumberFormatException: For input string: "su"'),
     ]:
         answer = alice.get(f"/entrance/{bad}/status")
         data = _assert_json(answer)

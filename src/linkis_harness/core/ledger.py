@@ -55,7 +55,7 @@ _METHODS = frozenset(
 )
 _ID = re.compile(r"[a-z][a-zA-Z0-9_-]*(\.[a-zA-Z0-9_{}-]+){2,}")
 # A path template's placeholders: one path segment each.
-_PLACEHOLDER = re.compile(r"\\\{(execID|taskID|id)\\\}")
+_PLACEHOLDER = re.compile(r"\\\{(execID|foreignExecID|taskID|id)\\\}")
 
 
 _ABSENT = object()

@@ -72,6 +72,7 @@ def create_app(
         instance=store.instance,
         proxy_headers=proxy_headers,
         store=store,
+        faults=faults,
     )
     for operation, handler in entrance.polled().items():
         gateway.forward(operation, handler)

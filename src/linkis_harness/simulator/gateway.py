@@ -19,16 +19,25 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from linkis_harness.core.execid import ExecIdLayout
+from linkis_harness.core.versions import Version
 from linkis_harness.simulator.auth import Auth
+from linkis_harness.simulator.faults import Faults
 from linkis_harness.simulator.jobs import JobStore
 from linkis_harness.simulator.responses import (
     API_PREFIX,
+    Responder,
     envelope_response,
     gateway_error,
     json_response,
     spring_error,
 )
-from linkis_harness.simulator.routing import RouteError, route_exec_id
+from linkis_harness.simulator.routing import (
+    ENTRANCE_APP,
+    Route,
+    RouteError,
+    parse_exec_id,
+    route_exec_id,
+)
 from linkis_harness.simulator.taskroute import TaskRoute, route_task_id
 from linkis_harness.simulator.users import NOT_LOGGED_IN, UserApi
 
@@ -48,7 +57,15 @@ _CORS = (
     (b"access-control-allow-headers", b"authorization,Content-Type"),
     (b"access-control-allow-methods", b"POST, GET, OPTIONS, PUT, HEAD, DELETE"),
 )
-_UNROUTED = frozenset({"execute", "submit", "backgroundservice", "operation"})
+# ENTRANCE_REQUEST_REGEX: an id starting with this goes to any entrance, unparsed (1.2+).
+_ANY_ENTRANCE = "operation"
+_OPERATION_IDS = Version(1, 2)
+# wds.linkis.gateway.server.reflesh.enabled=false: the instance is not checked (1.1+).
+_UNCHECKED_INSTANCE = Version(1, 1)
+# The entrance controller's per-job reads that parse the id first (`parseExecID(id)[3]`).
+_PARSING = frozenset(
+    {"status", "progress", "progressWithResource", "log", "kill", "pause"}
+)
 
 
 class Gateway:
@@ -63,15 +80,17 @@ class Gateway:
         proxy_headers: bool = False,
         max_body: int = 4 * 1024 * 1024,
         store: JobStore | None = None,
+        faults: Faults | None = None,
     ) -> None:
         self.backend = backend
         self.store = store
+        self.faults = faults or Faults()
         self.auth = auth
         self.instance = instance
         self.proxy_headers = proxy_headers
         self.max_body = max_body
         self._users = UserApi(auth, instance)
-        self._routes: dict[str, str] = {}
+        self._routes: dict[str, Route] = {}
         self._direct: dict[str, Handler] = {}
 
     @property
@@ -118,8 +137,10 @@ class Gateway:
                 return user
         scope[SCOPE_USER] = user
         parts = rest.split("/")
-        if len(parts) >= 4 and parts[1] == "entrance" and parts[2] not in _UNROUTED:
-            routed = self._route_id(scope, parts[2], path)
+        # EntranceRequestGatewayParser: /entrance/<id>/<anything> (ledger:
+        # gateway.entrance.per-job-routing); execute/submit ids are parsed like any other.
+        if len(parts) >= 4 and parts[1] == "entrance" and parts[3]:
+            routed = self._route_entrance(request, parts)
             if routed is not None:
                 return routed
             direct = self._direct.get(parts[3]) if len(parts) == 4 else None
@@ -132,6 +153,51 @@ class Gateway:
                     return spring_error(500, path)
         return None
 
+    def _route_entrance(self, request: Request, parts: list[str]) -> Response | None:
+        """Route `/entrance/<id>/...`; an answer when the gateway or the entrance's parse refuses it."""
+        path: str = request.scope["path"]
+        exec_id = parts[2]
+        version = self.auth.version.version
+        if exec_id.startswith(_ANY_ENTRANCE) and version >= _OPERATION_IDS:
+            # Any entrance, unparsed; its controller parses the id itself and throws
+            # (ledger: gateway.entrance.operation-id).
+            try:
+                request.scope[SCOPE_SHORT_ID] = parse_exec_id(exec_id)[3]
+            except RouteError as exc:
+                if len(parts) == 4 and parts[3] in _PARSING:
+                    return self._entrance_crash(exc.root_cause)
+                request.scope[SCOPE_SHORT_ID] = ""
+            return None
+        if (
+            self.auth.version.task_id_as_exec_id
+            and self.store is not None
+            and not exec_id.startswith("exec_id")
+        ):
+            return self._route_task_id(request.scope, exec_id, path)
+        try:
+            route = self._route(exec_id)
+        except RouteError as exc:
+            return self._routing_error(path, exc.root_cause, exc.stack)
+        if route.service != ENTRANCE_APP:
+            return spring_error(404, path)  # another service has no /entrance routes
+        if version < _UNCHECKED_INSTANCE and route.instance != self.instance:
+            # 1.0.x refreshes and checks the instance (ledger: gateway.entrance.unregistered-instance)
+            app, instance = route.service, route.instance
+            message = (
+                f"errCode: 10051 ,desc: The instance {instance} of application {app} is not "
+                f"exists.{self._where}"
+            )
+            return self._routing_error(
+                path, f"NoInstanceExistsException: {message}", ""
+            )
+        request.scope[SCOPE_SHORT_ID] = route.short_id
+        return None
+
+    def _entrance_crash(self, root_cause: str) -> Response:
+        """Answer as the entrance does for an exception in its controller (status 1, errCode 0)."""
+        # ledger: gateway.entrance.operation-id
+        return Responder("entrance", self.faults).crash(None, root_cause)
+
     def forward(self, operation: str, handler: Handler) -> None:
         """Send `GET /entrance/<execID>/<operation>` straight to `handler` once routed.
 
@@ -140,42 +206,30 @@ class Gateway:
         """
         self._direct[operation] = handler
 
-    def _route_id(self, scope: Scope, text: str, path: str) -> Response | None:
-        """Route `/entrance/<text>/...`: an execID, or (1.5+) a taskID; a Response on failure."""
-        if (
-            self.auth.version.task_id_as_exec_id
-            and self.store is not None
-            and text
-            and not text.startswith("exec_id")
-        ):
-            found = route_task_id(self.store, text, path)
-            if not isinstance(found, TaskRoute):
-                return found
-            scope[SCOPE_TASK] = found
-            scope[SCOPE_SHORT_ID] = found.short_id
-            return None
-        try:
-            scope[SCOPE_SHORT_ID] = self._route(text)
-        except RouteError as exc:
-            return self._routing_error(path, exc.root_cause, exc.stack)
+    def _route_task_id(self, scope: Scope, text: str, path: str) -> Response | None:
+        """Route a (1.5+) taskID in place of the execID; a Response on failure."""
+        assert self.store is not None
+        found = route_task_id(self.store, text, path)
+        if not isinstance(found, TaskRoute):
+            return found
+        scope[SCOPE_TASK] = found
+        scope[SCOPE_SHORT_ID] = found.short_id
         return None
 
     def _own_error(self, status: int, path: str) -> Response:
         """Answer an error of the gateway itself (1.5+: `CustomErrorAttributes`' body)."""
         return gateway_error(status, path, custom=self.auth.version.gateway_error_body)
 
-    def _route(self, exec_id: str) -> str:
-        """Route an execID to the short id the entrance looks up (memoized: polls repeat ids)."""
-        short_id = self._routes.get(exec_id)
-        if short_id is None:
+    def _route(self, exec_id: str) -> Route:
+        """Route an execID like the gateway (memoized: polls repeat ids)."""
+        route = self._routes.get(exec_id)
+        if route is None:
             legacy = self.auth.version.execid_layout is ExecIdLayout.LEGACY
-            short_id = route_exec_id(
-                exec_id, instance=self.instance, legacy=legacy
-            ).short_id
+            route = route_exec_id(exec_id, instance=self.instance, legacy=legacy)
             if len(self._routes) >= 100_000:
                 self._routes.clear()
-            self._routes[exec_id] = short_id
-        return short_id
+            self._routes[exec_id] = route
+        return route
 
     def _routing_error(self, path: str, message: str, stack: str) -> Response:
         # GatewayAuthorizationFilter's catch never sets an HTTP status: HTTP 200 (§13).

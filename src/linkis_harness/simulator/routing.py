@@ -90,31 +90,44 @@ def parse_exec_id(text: str) -> tuple[str, str, str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """Where an execID leads: this entrance, with the short id the entrance will look up."""
+    """Where an execID leads: an entrance (with the short id it will look up), or another service."""
 
     short_id: str
+    service: str = ENTRANCE_APP
+    instance: str = ""  # the first instance the execID names
+
+
+def _where(instance: str) -> str:
+    return f" ,ip: {instance.split(':')[0]} ,port: {instance.rsplit(':', 1)[-1]} ,serviceKind: linkis-mg-gateway"
 
 
 def route_exec_id(text: str, *, instance: str, legacy: bool = False) -> Route:
-    """Route like the gateway: the application must name a service, the first instance must be ours."""
+    """Route like the gateway with its defaults; the instance an execID names is not checked.
+
+    `findService` keeps the registered services whose name contains the execID's application
+    (case-insensitive): none → NoApplicationExistsException, several → TooManyServiceException,
+    one → that service. With `wds.linkis.gateway.server.reflesh.enabled=false` (the default)
+    the instance is never looked up, so any live entrance gets the request
+    (ledger: gateway.entrance.unregistered-instance).
+    """
     _, app, instances, short = parse_exec_id(text)
-    service = next((s for s in _SERVICES if app and app.lower() in s.lower()), None)
+    found = [s for s in _SERVICES if app.lower() in s.lower()]
     if (
         legacy and app
     ):  # 0.x: one entrance per engine type, named by it; this one serves them all
-        service = ENTRANCE_APP
-    if service is None:
+        found = [ENTRANCE_APP]
+    if not found:
         raise RouteError(
-            "org.apache.linkis.gateway.exception.GatewayErrorException",
-            f"errCode: 11011 ,desc: Cannot find a correct serviceId for parsedServiceId {app}, "
-            f"service list is: [{', '.join(_SERVICES)}] ,ip: {instance.split(':')[0]} ,port: "
-            f"{instance.rsplit(':', 1)[-1]} ,serviceKind: linkis-mg-gateway",
+            "org.apache.linkis.server.exception.NoApplicationExistsException",
+            f"errCode: 10050 ,desc: Application {app} does not exist any instances"
+            f"(应用程序 {app} 不存在任何实例){_where(instance)}",
         )
-    first = instances.split("_")[0]
-    if service != ENTRANCE_APP or first != instance:
+    if len(found) > 1:
+        services = ", ".join(found)
         raise RouteError(
-            "org.apache.linkis.gateway.exception.GatewayErrorException",
-            f"errCode: 11010 ,desc: ServiceInstance({service}, {first}) is not exists ,ip: "
-            f"{instance.split(':')[0]} ,port: {instance.rsplit(':', 1)[-1]} ,serviceKind: linkis-mg-gateway",
+            "org.apache.linkis.gateway.exception.TooManyServiceException",
+            f"errCode: 11010 ,desc: Cannot find a correct serviceId for parsedServiceId:{app}, "
+            f"service list are:[{services}](无法为 parsedServiceId:{app} 找到正确的 serviceId，"
+            f"服务列表为：[{services}]){_where(instance)}",
         )
-    return Route(short)
+    return Route(short, found[0], instances.split("_")[0])

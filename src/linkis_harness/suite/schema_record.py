@@ -13,6 +13,8 @@ from schemathesis import Case
 from linkis_harness.suite.schema_oracles import KNOWN_IDS, body_json
 from linkis_harness.suite.secrets import scrub
 
+SUBMITS = frozenset({"POST /entrance/submit", "POST /entrance/execute"})
+
 
 class SchemaRecord:
     """Every exchange of the schema family: the cassette, and the jobs it submitted (to kill)."""
@@ -56,7 +58,13 @@ class SchemaRecord:
         }
         with self._lock:
             self.interactions.append(entry)
-            if isinstance(data, dict) and isinstance(data.get("execID"), str):
+            # Only a submit answer makes a job of this run: other answers echo the id as sent,
+            # which may be a generated one (suite.kill_guard trusts this list).
+            if (
+                case.operation.label in SUBMITS
+                and isinstance(data, dict)
+                and isinstance(data.get("execID"), str)
+            ):
                 self.jobs[data["execID"]] = data.get("taskID")
                 KNOWN_IDS.add(data["execID"])
 
