@@ -137,6 +137,7 @@ FIRES: dict[str, dict[str, set[str]]] = {
     "results-missing": {"results": {"test_result_sets_hold_the_expected_rows"}},
     "results-wrong-values": {"results": {"test_result_sets_hold_the_expected_rows"}},
     "server-error": {"schema": {"test_operations_conform"}},
+    "execute-swallowed": {"schema": {"test_operations_conform"}},
     "state-regression": {"states": {"test_running_job_steps_are_legal"}},
     "taskid-string": {
         "execid": {"test_task_ids_are_increasing_integers"},
@@ -151,6 +152,8 @@ FIRES: dict[str, dict[str, set[str]]] = {
 # Timed faults act at a seeded random moment while a job runs: the densely watched long job
 # always sees it; a short finished job sees it only when one of its polls falls after it.
 MAY_ALSO_FIRE: dict[str, dict[str, set[str]]] = {
+    # the stateful phase calls execute only when a scenario starts there
+    "execute-swallowed": {"schema": {"test_stateful_links_conform"}},
     "state-regression": {"states": {"test_observed_steps_are_legal"}},
     "progress-decrease": {"progress": {"test_progress_readings"}},
 }

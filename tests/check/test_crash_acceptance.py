@@ -96,3 +96,9 @@ def test_rows_are_read_for_the_targets_release_line(
     assert accepted_crash("GET", API + "/filesystem/openFile", None, crash) is None
     monkeypatch.setenv("LINKIS_VERSION", "1.6.0")
     assert accepted_crash("GET", API + "/filesystem/openFile", None, crash) is not None
+
+
+@pytest.mark.usefixtures("version")
+def test_a_local_path_with_a_newline_is_accepted_too() -> None:
+    crash = _crash("IOException: path a\nb%  not exists.")
+    assert accepted_crash("GET", API + "/filesystem/openLog", None, crash) is not None

@@ -123,7 +123,11 @@ def test_simulator_answers_as_the_ledger_says(
         body = response.json()
     except json.JSONDecodeError:
         body = None
-    wrong = answer.mismatches(response.status_code, body)
+    wrong = answer.mismatches(response.status_code, body, raw=response.content)
+    if answer.empty and "content-type" in response.headers:
+        wrong.append(
+            f"Content-Type {response.headers['content-type']!r}, expected none"
+        )
     assert wrong == [], f"{row.id} on {line}: {wrong}; answer: {response.text[:400]}"
 
 

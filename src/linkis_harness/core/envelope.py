@@ -13,6 +13,7 @@ Masked crashes (`status 1` hiding an uncaught exception) are `core/crash.py`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
@@ -28,6 +29,7 @@ __all__ = [
     "http_status_for",
     "is_framework_error",
     "is_gateway_error",
+    "swallowed_by_gateway",
 ]
 
 _CHECK = "envelope"
@@ -261,6 +263,28 @@ def _method(method: object, expected: str | None, status: int) -> list[Violation
             f"expected {expected!r}, got {method!r} (status {status})",
         )
     ]
+
+
+_BODY_PATHS = re.compile(
+    r"/api/rest_j/v1/user.*"
+    r"|/api/rest_[a-zA-Z][a-zA-Z_0-9]*/v\d+/entrance/(execute|backgroundservice|submit|killJobs)"
+)
+
+
+def swallowed_by_gateway(method: str, path: str, *, request_body: bytes) -> bool:
+    """Whether the gateway answers this request with HTTP 200 and no body at all.
+
+    For a non-GET request to `/api/rest_j/v1/user…` or to `/entrance/(execute|submit|
+    backgroundservice|killJobs)` exactly, GatewayAuthorizationFilter reads the body with
+    `bodyToMono(String).flatMap(…)`; an empty body never reaches the flatMap, no filter runs and
+    the exchange completes as is: HTTP 200, no body, no Content-Type
+    (ledger: gateway.body.empty-body-swallowed).
+    """
+    return (
+        method.upper() != "GET"
+        and not request_body
+        and _BODY_PATHS.fullmatch(path) is not None
+    )
 
 
 def check_envelope(

@@ -114,12 +114,17 @@ class Answer:
     data: Mapping[str, Any] = field(default_factory=dict)  # "*": present, any value
     uncaught: bool = False
     note: str = ""
+    empty: bool = False  # no body at all (and no Content-Type)
 
-    def mismatches(self, http: int, body: Any) -> list[str]:
+    def mismatches(
+        self, http: int, body: Any, *, raw: bytes | None = None
+    ) -> list[str]:
         """List what an actual answer (HTTP code, decoded JSON body) gets wrong against this one."""
         found: list[str] = []
         if self.http is not None and http != self.http:
             found.append(f"HTTP {http}, expected {self.http}")
+        if self.empty and raw:
+            found.append(f"a body of {len(raw)} bytes, expected none")
         envelope = body if isinstance(body, dict) else {}
         if self.status is not None and envelope.get("status") != self.status:
             found.append(f"status {envelope.get('status')!r}, expected {self.status}")
@@ -308,6 +313,7 @@ def _answer(entry: Any, where: str) -> Answer:
         data=dict(data),
         uncaught=bool(entry.get("uncaught", False)),
         note=str(entry.get("note", "")).strip(),
+        empty=bool(entry.get("empty", False)),
     )
 
 

@@ -156,6 +156,12 @@ _CATALOGUE = (
         "before it: the row count is right, a value is not",
     ),
     Fault(
+        "execute-swallowed",
+        "schema",
+        "`POST /entrance/execute` answers HTTP 200 with no body even when the request has one "
+        "(real Linkis does that only for an empty body)",
+    ),
+    Fault(
         "server-error",
         "schema",
         "`GET /jobhistory/list` with a `status` parameter answers HTTP 500 with Spring's error body",
@@ -287,6 +293,10 @@ class Faults:
     @property
     def results_wrong_values(self) -> bool:
         return "results-wrong-values" in self.names
+
+    @property
+    def execute_swallowed(self) -> bool:
+        return "execute-swallowed" in self.names
 
     @property
     def server_error(self) -> bool:

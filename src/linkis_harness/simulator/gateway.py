@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from linkis_harness.core.envelope import swallowed_by_gateway
 from linkis_harness.core.execid import ExecIdLayout
 from linkis_harness.core.versions import Version
 from linkis_harness.simulator.auth import Auth
@@ -108,6 +109,14 @@ class Gateway:
                 message["headers"] = [*message.get("headers", ()), *_CORS]
             await send(message)
 
+        if _swallowed(scope) or (
+            self.faults.execute_swallowed
+            and scope["method"] == "POST"
+            and scope["path"] == API_PREFIX + "/entrance/execute"
+        ):
+            # No filter ran: no CORS headers, no body (ledger: gateway.body.empty-body-swallowed)
+            await Response(b"", status_code=200, media_type=None)(scope, receive, send)
+            return
         response = await self._gate(scope, receive)
         if response is None:
             await self.backend(scope, receive, send_with_cors)
@@ -310,6 +319,16 @@ class Gateway:
         if self.auth.proxy_allows(code, proxy_user):
             return proxy_user.lower()
         return envelope_response(request.scope["path"], 1, "Validation failed")
+
+
+def _swallowed(scope: Scope) -> bool:
+    """Tell whether a request is a non-GET with an empty body to a path whose body the gateway reads."""
+    headers = dict(scope.get("headers") or ())
+    length = headers.get(b"content-length")
+    empty = length == b"0" or (length is None and b"transfer-encoding" not in headers)
+    return empty and swallowed_by_gateway(
+        scope["method"], scope["path"], request_body=b""
+    )
 
 
 def _too_long(request: Request, limit: int) -> bool:

@@ -34,6 +34,7 @@ from linkis_harness.core.envelope import (
     check_envelope,
     is_framework_error,
     is_gateway_error,
+    swallowed_by_gateway,
 )
 from linkis_harness.core.ledger import LedgerError, Uncaught, line_of
 from linkis_harness.core.versions import DEFAULT_VERSION
@@ -82,6 +83,14 @@ def linkis_envelope(
 ) -> bool | None:
     """Every answer from Linkis code is the envelope; HTTP agrees with status; method names the call."""
     path = _api_path(response)
+    request = response.request
+    sent = request.body if isinstance(request.body, bytes) else b""
+    if (
+        response.status_code == 200
+        and not response.content
+        and swallowed_by_gateway(request.method or "GET", path, request_body=sent)
+    ):
+        return None  # the gateway's empty-body answer (ledger: gateway.body.empty-body-swallowed)
     body = body_json(response)
     if (
         isinstance(body, dict)
@@ -219,7 +228,7 @@ def linkis_masked_crash(
         )
     ACCEPTED.append(
         {
-            "operation": f"{response.request.method} {path.removeprefix(API_PREFIX)}",
+            "operation": case.operation.label,
             "row": accepted.row.id,
             "reason": accepted.reason,
         }
