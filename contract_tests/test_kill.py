@@ -21,13 +21,16 @@ import pytest
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.client.polling import is_terminal
 from linkis_harness.core.execid import ExecId, ExecIdLayout
+from linkis_harness.core.ledger import Uncaught
 from linkis_harness.core.workload import Workload
+from linkis_harness.resources.ledger import shipped_ledger
 from linkis_harness.suite.lifecycle import (
     FinishedJob,
     JobTracker,
     RunningJob,
     violation,
 )
+from linkis_harness.suite.schema_oracles import release_line
 
 pytestmark = pytest.mark.kill
 
@@ -35,10 +38,7 @@ CHECK = "kill"
 POLLS_AFTER_END = 3
 PEER_GRACE = 0.5
 MADE_UP_INDEX = 999_999_999  # far past any scheduler ring: getJob throws, kill forces
-FORCE_KILL_SOURCE = (
-    "1.4.0:linkis-computation-governance/linkis-entrance/src/main/java/org/apache/linkis/"
-    "entrance/restful/EntranceRestfulApi.java:630"
-)
+FORCE_KILL_ROW = "entrance.kill.unknown-job-force-kills-task"
 
 
 class PeerCanReadJob(UserWarning):
@@ -308,8 +308,7 @@ def test_forced_kill_by_task_id_checks_the_owner(
             operation="kill",
             exec_id=exec_id,
         )
-    pytest.xfail(
-        "accepted quirk (ledger entrance.kill.unknown-job-force-kills-task: "
-        f"JobHistoryHelper.forceKill has no owner check; source: "
-        f"{FORCE_KILL_SOURCE}): {text}"
-    )
+    row = shipped_ledger()[FORCE_KILL_ROW]
+    line = release_line() or "1.4"
+    reason = Uncaught(row, row.answer_for(line) or row.answers[-1], line).reason
+    pytest.xfail(f"accepted quirk ({reason}): {text}")

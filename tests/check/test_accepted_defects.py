@@ -41,8 +41,8 @@ def test_faithful_target_shows_linkis_defects_as_accepted(tmp_path: Path) -> Non
     for nodeid, row in ACCEPTED.items():
         assert results[nodeid]["outcome"] == "accepted", (nodeid, text)
         assert f"ledger {row}" in text
-    assert "EntranceRestfulApi.java:630" in text
-    assert "FsRestfulApi.java:577" in text
+    assert "EntranceRestfulApi.java:" in text
+    assert "FsRestfulApi.java:" in text
 
 
 def test_strict_fails_accepted_linkis_defects(tmp_path: Path) -> None:
