@@ -30,7 +30,7 @@ from linkis_harness.suite.lifecycle import (
     RunningJob,
     violation,
 )
-from linkis_harness.suite.schema_oracles import release_line
+from linkis_harness.suite.schema_oracles import release_line, strict
 
 pytestmark = pytest.mark.kill
 
@@ -272,7 +272,6 @@ def test_forced_kill_by_task_id_checks_the_owner(
     client: LinkisClient,
     peer_client: LinkisClient,
     peer_victim: RunningJob,
-    pytestconfig: pytest.Config,
 ) -> None:
     """`kill?taskID=N` with an execID naming no job: does it cancel another user's job N?
 
@@ -298,7 +297,7 @@ def test_forced_kill_by_task_id_checks_the_owner(
         f"kill?taskID={peer_victim.task_id} on the made-up execID {made_up} (kill answered "
         f"status {answer.status}); job history now says Cancelled"
     )
-    if pytestconfig.getoption("--linkis-strict", default=None):
+    if strict():
         raise violation(
             CHECK,
             "a user force-killed another user's job by taskID",
