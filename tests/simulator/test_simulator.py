@@ -257,6 +257,36 @@ def test_kill_jobs_and_pause(alice: Session) -> None:
     assert "does not match" in mismatch.json()["message"]
 
 
+def test_kill_jobs_items_as_the_entrance_answers_them(alice: Session) -> None:
+    """ledger: entrance.killJobs.finished-in-memory, entrance.killJobs.malformed-id."""
+    done, done_task = alice.submit("# linkis-sim: queue=0 duration=0\necho d")
+    alice.wait_state(done, TERMINAL)
+    running, running_task = alice.submit("# linkis-sim: queue=0 duration=100\necho r")
+    answer = alice.http.post(
+        f"/entrance/{done}/killJobs",
+        json={"idList": [done, running], "taskIDList": [done_task, running_task]},
+    ).json()
+    assert answer["status"] == 0
+    first, second = answer["data"]["messages"]
+    assert (first["status"], first["message"]) == (
+        1,
+        "An exception occurred while killing the job, kill failed(kill job的时候出现了异常，kill失败)",
+    )
+    assert second["status"] == 0
+    assert alice.wait_state(running, TERMINAL) == "Cancelled"
+    other, other_task = alice.submit("# linkis-sim: queue=0 duration=100\necho o")
+    malformed = alice.http.post(
+        f"/entrance/{other}/killJobs",
+        json={"idList": ["abc", other], "taskIDList": [987654321, other_task]},
+    )
+    assert malformed.status_code == 400
+    assert "NumberFormatException" in malformed.json()["message"]
+    assert (
+        alice.status(other) != "Cancelled"
+    )  # the whole call failed: nothing was killed
+    alice.get(f"/entrance/{other}/kill")
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [
