@@ -36,10 +36,13 @@ def _check(url: str, *extra: str) -> tuple[int, str, str]:
 
 
 def test_html_report_links_a_failing_job_to_its_requests(tmp_path: Path) -> None:
-    with start_simulator(fault="log-lose-lines", speed=10) as sim:
+    # A 1.4 simulator: detected by its cookie (1.1.1+) and a baseinfo without 1.5's keys.
+    with start_simulator(
+        fault="log-lose-lines", speed=10, extra_args=("--linkis-version", "1.4")
+    ) as sim:
         code, out, err = _check(sim.url, "-m", "log", "--report-dir", str(tmp_path))
     assert code == 1, out + err
-    assert "Linkis 1.1.1+ detected" in out
+    assert "Linkis 1.3.2–1.4.x detected" in out
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert results["linkis_version"] == "1.4"
     requests = [
