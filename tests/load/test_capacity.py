@@ -113,3 +113,35 @@ def test_exit_1_when_even_the_lowest_rate_breaches(workloads: Path) -> None:
     assert code == 1, out + err
     assert "capacity: none: even the lowest rate breached" in out
     assert "jobs left running after the search: 0" in out
+
+
+def test_the_search_runs_with_local_workers(workloads: Path, tmp_path: Path) -> None:
+    # A master and two workers per step; 1 slot x 1 s jobs (60/min): 40 holds, 80 breaches.
+    report = tmp_path / "report"
+    code, out, err = _load(
+        "--find-capacity",
+        "--workers",
+        "2",
+        "--sim-max-running",
+        "1",
+        "--workloads",
+        str(workloads),
+        "--sla",
+        "p95(job_total)<30s",
+        "--submit-rate",
+        "40/m",
+        "--max-rate",
+        "80/m",
+        "--resolution",
+        "99%",
+        "--report-dir",
+        str(report),
+    )
+    assert code == 0, out + err
+    data = json.loads((report / "capacity.json").read_text(encoding="utf-8"))
+    assert [(s["rate_per_min"], s["verdict"]) for s in data["steps"][:2]] == [
+        (40.0, "held"),
+        (80.0, "breached"),
+    ]
+    assert 40.0 <= data["jobs_per_min"] <= 60.0 * 1.15  # truth 60/min
+    assert all(s["left_running"] == 0 for s in data["steps"])
