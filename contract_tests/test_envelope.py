@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from linkis_harness import config as harness_config
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.core.envelope import is_framework_error, is_gateway_error
 from linkis_harness.core.execid import ExecId
@@ -121,6 +122,16 @@ def test_filesystem_answers_are_envelopes(
 def test_gateway_user_answers_are_envelopes(client: LinkisClient) -> None:
     # Gateway-built answers may carry method null or the URI (§1.2): only the shape is fixed.
     assert_envelope(client.user_info(), operation="GET /user/userInfo")
+
+
+def test_login_answer_is_an_envelope(settings: harness_config.Settings) -> None:
+    """The password login's own answer (the preflight lets a broken one through when the
+    session works, so that it is reported here as a finding, not as a target it cannot use)."""
+    if settings.uses_token or not (settings.user and settings.password):
+        pytest.skip("no password login in this run (token credentials)")
+    with LinkisClient(settings) as fresh:
+        answer = fresh.login()
+    assert_envelope(answer, operation="POST /user/login")
 
 
 def _unknown_exec_id(exec_id: str) -> str | None:

@@ -246,6 +246,10 @@ class LinkisClient(LinkisEndpoints):
                 f"{redact(answer.text(limit=120), (password,))!r}"
             )
         refusal = self._login_refusal(user, password, answer, ticket)
+        if refusal is not None and self._session_works(answer, ticket):
+            # A login answer that breaks the envelope but sets a working session is a finding
+            # about the login answer (the envelope family reports it), not an unusable target.
+            refusal = None
         if refusal is not None:
             if not raise_on_refusal:
                 return answer
@@ -254,6 +258,22 @@ class LinkisClient(LinkisEndpoints):
         self._ticket = ticket
         self._credentials = (user, password)
         return answer
+
+    def _session_works(self, answer: Answer, ticket: tuple[str, str] | None) -> bool:
+        """Whether a login answer that is no envelope still set a session `userInfo` accepts."""
+        if answer.envelope is not None or ticket is None or answer.http_status >= 400:
+            return False
+        name, value = ticket
+        probe, _ = self._send(
+            "GET",
+            "/user/userInfo",
+            params=None,
+            json=None,
+            headers={"Cookie": f"{name}={value}"},
+            content=None,
+            auth=False,
+        )
+        return probe.status == 0
 
     def _login_refusal(
         self, user: str, password: str, answer: Answer, ticket: tuple[str, str] | None

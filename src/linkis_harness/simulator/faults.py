@@ -156,6 +156,11 @@ _CATALOGUE = (
         "before it: the row count is right, a value is not",
     ),
     Fault(
+        "login-envelope",
+        "envelope",
+        "a successful login answers without the envelope's `status` key (the session still works)",
+    ),
+    Fault(
         "execute-swallowed",
         "schema",
         "`POST /entrance/execute` answers HTTP 200 with no body even when the request has one "
@@ -293,6 +298,10 @@ class Faults:
     @property
     def results_wrong_values(self) -> bool:
         return "results-wrong-values" in self.names
+
+    @property
+    def login_envelope(self) -> bool:
+        return "login-envelope" in self.names
 
     @property
     def execute_swallowed(self) -> bool:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from linkis_harness.core.versions import LoginAgain
 from linkis_harness.simulator.auth import SESSION_TIMEOUT_MS, Auth
 from linkis_harness.simulator.bodies import read_bounded
-from linkis_harness.simulator.responses import envelope_response
+from linkis_harness.simulator.responses import envelope_response, json_response
 
 __all__ = ["NOT_LOGGED_IN", "UserApi"]
 
@@ -88,6 +88,13 @@ class UserApi:
             "enableWatermark": False,
         }
         response = envelope_response(None, 0, "login successful(登录成功)！", data)
+        if self.auth.faults.login_envelope:
+            body = {
+                "method": None,
+                "message": "login successful(登录成功)！",
+                "data": data,
+            }
+            response = json_response(body)
         response.set_cookie(
             self.auth.cookie, self.auth.open_session(name), path="/", httponly=True
         )
