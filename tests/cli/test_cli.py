@@ -122,7 +122,10 @@ def test_rules_needs_its_rule_file_when_a_target_is_given() -> None:
     code, out, err = _run(["rules", "--target", "http://127.0.0.1:9"])
     assert code == 2
     assert out == ""
-    assert "--proxy-rules FILE is required with --target" in err
+    assert (
+        "give at least one of --proxy-rules, --token-rules, --token-table, "
+        "--gateway-properties with --target" in err
+    )
     assert "Traceback" not in err
 
 

@@ -177,6 +177,7 @@ def test_format_table_shows_fingerprints_and_verdicts() -> None:
         "case",
         "token",
         "user",
+        "from",
         "expected",
         "observed",
         "verdict",
@@ -207,7 +208,7 @@ def test_lint_only_samples_exit_0_with_warnings() -> None:
         "--lint-only",
     )
     assert code == 0, err
-    assert ": 0 error(s), 2 warning(s)" in out
+    assert ": 0 error(s), 3 warning(s)" in out
     assert "warning [wildcard]" in out
     for secret in ("SCHED-PROXY-c04e6f13", "BATCH-TOKEN-44c1f0d9"):
         assert secret not in out + err

@@ -8,6 +8,7 @@ import click
 
 from linkis_harness.cli.options import (
     Target,
+    gateway_properties_option,
     junit_xml_option,
     proxy_rules_option,
     report_dir_option,
@@ -15,6 +16,7 @@ from linkis_harness.cli.options import (
     streams,
     target_options,
     token_rules_option,
+    token_table_option,
     workloads_option,
 )
 
@@ -27,6 +29,8 @@ PROFILES = ("smoke", "standard", "deep")
 @target_options
 @proxy_rules_option("proxy.properties the gateway should enforce.")
 @token_rules_option()
+@token_table_option()
+@gateway_properties_option()
 @click.option(
     "--profile",
     type=click.Choice(PROFILES),
@@ -86,6 +90,8 @@ def check(
     target: Target,
     proxy_rules: Path | None,
     token_rules: Path | None,
+    token_table: Path | None,
+    gateway_properties: Path | None,
     profile: str,
     junit_xml: Path | None,
     report_dir: Path | None,
@@ -110,6 +116,8 @@ def check(
         linkis_version=target.linkis_version,
         proxy_rules=proxy_rules,
         token_rules=token_rules,
+        token_table=token_table,
+        gateway_properties=gateway_properties,
         profile=profile,
         junit_xml=junit_xml,
         report_dir=report_dir,

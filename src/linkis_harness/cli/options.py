@@ -26,13 +26,16 @@ from linkis_harness.safety import SafetyPolicy
 __all__ = [
     "Streams",
     "Target",
+    "gateway_properties_option",
     "junit_xml_option",
+    "now_option",
     "proxy_rules_option",
     "report_dir_option",
     "sim_speed_option",
     "streams",
     "target_options",
     "token_rules_option",
+    "token_table_option",
     "workloads_option",
 ]
 
@@ -181,6 +184,32 @@ def token_rules_option(
     return click.option(
         "--token-rules", type=click.Path(dir_okay=False, path_type=Path), help=help
     )
+
+
+def token_table_option(
+    help: str = "linkis_mg_gateway_auth_token as CSV (header row) or SQL INSERT export "
+    "(1.1.1+).",
+) -> Decorator[Any]:
+    """`--token-table FILE` (check, rules, serve; issue 15)."""
+    return click.option(
+        "--token-table", type=click.Path(dir_okay=False, path_type=Path), help=help
+    )
+
+
+def gateway_properties_option(
+    help: str = "The gateway's properties file with linkis.client.access.control.* (1.5+).",
+) -> Decorator[Any]:
+    """`--gateway-properties FILE` (check, rules, serve; issue 15)."""
+    return click.option(
+        "--gateway-properties",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help,
+    )
+
+
+def now_option(help: str) -> Decorator[Any]:
+    """`--now DATETIME` (rules, serve): the time token expiry is judged at."""
+    return click.option("--now", metavar="DATETIME", help=help)
 
 
 def junit_xml_option(help: str = "Write a JUnit XML report here.") -> Decorator[Any]:

@@ -8,12 +8,15 @@ import click
 
 from linkis_harness.cli.options import (
     Target,
+    gateway_properties_option,
     junit_xml_option,
+    now_option,
     proxy_rules_option,
     report_dir_option,
     streams,
     target_options,
     token_rules_option,
+    token_table_option,
 )
 from linkis_harness.resources import data_dir
 
@@ -24,9 +27,13 @@ __all__ = ["rules"]
 @target_options
 @proxy_rules_option(
     "proxy.properties the gateway should enforce "
-    "(required with --target; default: the shipped samples on the embedded simulator)."
+    "(with --target give at least one rule file; default: the shipped samples on the "
+    "embedded simulator)."
 )
 @token_rules_option()
+@token_table_option()
+@gateway_properties_option()
+@now_option("Judge token expiry at this time (ISO date or date-time; default: now).")
 @click.option(
     "--lint-only", is_flag=True, help="Only lint the rule files (no target needed)."
 )
@@ -52,6 +59,9 @@ def rules(
     target: Target,
     proxy_rules: Path | None,
     token_rules: Path | None,
+    token_table: Path | None,
+    gateway_properties: Path | None,
+    now: str | None,
     lint_only: bool,
     proxy_mode: str,
     show_secrets: bool,
@@ -61,19 +71,28 @@ def rules(
     """Lint proxy/token rule files and prove the gateway enforces them."""
     from linkis_harness.rules.runner import run_rules
 
-    if proxy_rules is None:
+    given = (proxy_rules, token_rules, token_table, gateway_properties)
+    if all(path is None for path in given):
         if target.settings.target is not None:
-            raise click.UsageError("--proxy-rules FILE is required with --target", ctx)
+            raise click.UsageError(
+                "give at least one of --proxy-rules, --token-rules, --token-table, "
+                "--gateway-properties with --target",
+                ctx,
+            )
         samples = data_dir("fixtures") / "rules"
         proxy_rules = samples / "proxy.properties"
-        if token_rules is None:
-            token_rules = samples / "tokens.properties"
+        token_rules = samples / "tokens.properties"
+        token_table = samples / "tokens.csv"
     io = streams(ctx)
     ctx.obj["code"] = run_rules(
         target.settings,
         policy=target.policy,
         proxy_rules=proxy_rules,
         token_rules=token_rules,
+        token_table=token_table,
+        gateway_properties=gateway_properties,
+        now=now,
+        linkis_version=target.linkis_version,
         lint_only=lint_only,
         proxy_mode="headers" if proxy_mode == "headers" else "login",
         show_secrets=show_secrets,

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from linkis_harness.cli.options import proxy_rules_option, streams, token_rules_option
+from linkis_harness.cli.options import (
+    gateway_properties_option,
+    now_option,
+    proxy_rules_option,
+    streams,
+    token_rules_option,
+    token_table_option,
+)
 
 __all__ = ["serve"]
 
@@ -71,6 +78,21 @@ __all__ = ["serve"]
     help="Engine slots: at most J jobs of one group (creator, user, engine) hold a slot at "
     "once; the rest wait Inited in the group's queue, as in Linkis (0: unlimited).",
 )
+@token_table_option()
+@gateway_properties_option()
+@click.option(
+    "--behind-proxy",
+    is_flag=True,
+    help="Act as a gateway behind a proxy that overwrites X-Forwarded-For and friends "
+    "(the token host check then sees the real client).",
+)
+@click.option(
+    "--admin-token-mitigated",
+    is_flag=True,
+    help="Drop a Token-Code sent without Token-User (1.6+: stops ADMIN- tokens riding a "
+    "cookie session).",
+)
+@now_option("Fixed time for token expiry (ISO date or date-time; default: the clock).")
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -88,6 +110,11 @@ def serve(
     proxy_headers: bool,
     linkis_version: str,
     max_running: int,
+    token_table: Path | None,
+    gateway_properties: Path | None,
+    behind_proxy: bool,
+    admin_token_mitigated: bool,
+    now: str | None,
 ) -> None:
     """Run the embedded Linkis simulator (a faithful twin with named fault modes)."""
     from linkis_harness.simulator import server
@@ -106,6 +133,11 @@ def serve(
         proxy_headers=proxy_headers,
         max_running=max_running,
         linkis_version=linkis_version,
+        token_table=token_table,
+        gateway_properties=gateway_properties,
+        behind_proxy=behind_proxy,
+        admin_token_mitigated=admin_token_mitigated,
+        now=now,
         out=io.out,
         err=io.err,
     )

@@ -30,7 +30,7 @@ __all__ = [
     "fingerprint",
 ]
 
-Kind = Literal["proxy", "token"]
+Kind = Literal["proxy", "token", "table", "access", "spoof", "admin"]
 ProxyMode = Literal["login", "headers"]
 Expect = Literal["accept", "refuse"]
 
@@ -58,19 +58,24 @@ class Case:
     why: str
     acts_as: str | None = None  # the session user an accepted case must show
     line: int | None = None  # rule line the case comes from
+    source: str | None = None  # client address to send from (None: the default route)
+    headers: tuple[tuple[str, str], ...] = ()  # extra request headers (spoof probes)
+    path: str | None = None  # the request path below /api/rest_j/v1 (access cases)
+    codes: tuple[int, ...] = ()  # the 152xx errCodes a refusal may carry (table cases)
 
     def __repr__(self) -> str:
         # Test reports print parameters: the token only as its fingerprint.
         token = None if self.token is None else fingerprint(self.token)
         return (
             f"Case({self.kind}, token={token}, user={self.user!r}, expect={self.expect}, "
-            f"why={self.why!r})"
+            f"why={self.why!r}, source={self.source!r})"
         )
 
     def ident(self, index: int) -> str:
         """Return a stable, secret-free id such as `proxy-07-bob-prefix`."""
         user = "none" if self.user is None else (self.user or "empty")
-        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{user}-{self.why}").strip("_")
+        where = f"-from-{self.source}" if self.source else ""
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{user}{where}-{self.why}").strip("_")
         return f"{self.kind}-{index:02d}-{slug}"
 
 
@@ -91,10 +96,10 @@ def _near_misses(user: str, *, spaces: bool) -> list[tuple[str, str]]:
 
 
 def _dedupe(cases: Iterable[Case]) -> list[Case]:
-    seen: set[tuple[Kind, str | None, str | None]] = set()
+    seen: set[tuple[object, ...]] = set()
     out = []
     for case in cases:
-        key = (case.kind, case.token, case.user)
+        key = (case.kind, case.token, case.user, case.source, case.headers, case.path)
         if key not in seen:
             seen.add(key)
             out.append(case)

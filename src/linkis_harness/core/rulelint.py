@@ -73,6 +73,14 @@ def _lint_rule(
             "wildcard",
             f"{rule.key!r} allows every user ('*'): unrestricted",
         )
+        if kind == "proxy":
+            # UserRestful.proxy + ProxyUserUtils.validate: '*' admits proxyUser='' too.
+            yield finding(
+                warn,
+                "empty-proxy-user",
+                f"{rule.key!r} is '*': /user/proxy with an empty proxyUser opens a "
+                "session for the empty user name",
+            )
     elif kind == "proxy" and "*" in rule.users:
         yield finding(
             err,

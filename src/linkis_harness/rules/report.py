@@ -74,12 +74,13 @@ def _pad(text: str, width: int) -> str:
 
 def format_table(rows: Sequence[Row], redact: Redactor) -> str:
     """Return the matrix as a fixed-width text table (one line per case)."""
-    header = ("case", "token", "user", "expected", "observed", "verdict")
+    header = ("case", "token", "user", "from", "expected", "observed", "verdict")
     lines = [
         (
             row.ident,
             redact.token(row.case.token),
             "(none)" if row.case.user is None else repr(row.case.user),
+            row.case.source or "-",
             f"{row.case.expect} ({row.case.why})",
             _cut(redact(row.observed.short()), _OBSERVED_WIDTH),
             "held" if row.held else "FAILED",
@@ -131,7 +132,8 @@ def write_junit(path: Path, report: RulesReport, redact: Redactor) -> None:
         if not row.held:
             failure = ET.SubElement(case, "failure", message=redact(row.reason))
             failure.text = redact(
-                f"token {redact.token(row.case.token)} user {row.case.user!r}\n"
+                f"token {redact.token(row.case.token)} user {row.case.user!r} "
+                f"from {row.case.source or '-'}\n"
                 f"expected {row.case.expect} ({row.case.why})\n"
                 f"observed {row.observed.short()}\n{row.curl}"
             )
@@ -159,6 +161,7 @@ def _report_json(report: RulesReport, redact: Redactor) -> dict[str, Any]:
                 "kind": r.case.kind,
                 "token": redact.token(r.case.token),
                 "user": r.case.user,
+                "source": r.case.source,
                 "expected": r.case.expect,
                 "why": r.case.why,
                 "rule_line": r.case.line,

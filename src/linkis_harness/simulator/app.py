@@ -36,6 +36,8 @@ def create_app(
     auth: Auth | None = None,
     faults: Faults | None = None,
     proxy_headers: bool = False,
+    behind_proxy: bool = False,
+    admin_token_mitigated: bool = False,
 ) -> ASGIApp:
     """Build the simulator app: `/api/rest_j/v1/...` of a gateway, entrance, job history and filesystem."""
     faults = faults or Faults()
@@ -73,6 +75,8 @@ def create_app(
         proxy_headers=proxy_headers,
         store=store,
         faults=faults,
+        behind_proxy=behind_proxy,
+        admin_token_mitigated=admin_token_mitigated,
     )
     for operation, handler in entrance.polled().items():
         gateway.forward(operation, handler)

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from linkis_harness.core.directive import parse_directive
+from linkis_harness.core.gatewaylint import is_admin_token
 from linkis_harness.core.jobstate import JobState
 from linkis_harness.core.versions import VersionTraits, traits
 from linkis_harness.simulator.auth import ADMIN
@@ -24,7 +25,12 @@ from linkis_harness.simulator.bodies import read_json_object
 from linkis_harness.simulator.entrance_log import LogReader
 from linkis_harness.simulator.entrance_task import answer_by_task
 from linkis_harness.simulator.faults import Faults
-from linkis_harness.simulator.gateway import SCOPE_SHORT_ID, SCOPE_TASK, SCOPE_USER
+from linkis_harness.simulator.gateway import (
+    SCOPE_SHORT_ID,
+    SCOPE_TASK,
+    SCOPE_TOKEN_CODE,
+    SCOPE_USER,
+)
 from linkis_harness.simulator.javanum import java_long
 from linkis_harness.simulator.job import Job
 from linkis_harness.simulator.jobs import JobStore
@@ -110,8 +116,16 @@ class EntranceApi:
         body = await read_json_object(request)
         if isinstance(body, Response):
             return body
-        user: str = request.scope[SCOPE_USER]
-        parsed = parse_task(body, user=user, login_user=user)
+        login: str = request.scope[SCOPE_USER]
+        user = login
+        token = request.scope.get(SCOPE_TOKEN_CODE)
+        execute_user = body.get("executeUser")
+        # 1.6+ EntranceRestfulApi.submit:157-168: an ADMIN- Token-Code header makes the
+        # body's executeUser the job's (ledger gateway.admin-token.submit).
+        admin = method.endswith("/submit") and token and is_admin_token(token)
+        if admin and execute_user is not None:
+            user = str(execute_user)
+        parsed = parse_task(body, user=user, login_user=login)
         if isinstance(parsed, Refusal):
             return self.answer.error_code(parsed.code, parsed.desc)
         refusal: Refusal | None = parsed.pop("refusal", None)

@@ -140,6 +140,31 @@ _CATALOGUE = (
         "`/user/proxy` matches users by substring of the rule value (0.x token style)",
     ),
     Fault(
+        "token-host-ignored",
+        "rules",
+        "token table: `legal_hosts` is not checked (any host may use a host-restricted token)",
+    ),
+    Fault(
+        "token-host-substring",
+        "rules",
+        "token table: the caller's host is matched as a substring of `legal_hosts` (Linkis: whole entries)",
+    ),
+    Fault(
+        "token-expiry-ignored",
+        "rules",
+        "token table: stale tokens (`create_time` + `elapse_day` past) are still accepted",
+    ),
+    Fault(
+        "access-control-ignored",
+        "rules",
+        "1.5+ access control (`linkis.client.access.control.*`) is not applied",
+    ),
+    Fault(
+        "access-control-exact",
+        "rules",
+        "access control matches whole list entries (Linkis: `contains()` on the whole value)",
+    ),
+    Fault(
         "masked-crash",
         "crash",
         "`progress` of a running job answers status 1 `NullPointerException: ` with errCode 0",
@@ -286,6 +311,26 @@ class Faults:
     @property
     def proxy_substring(self) -> bool:
         return "proxy-substring" in self.names
+
+    @property
+    def token_host_ignored(self) -> bool:
+        return "token-host-ignored" in self.names
+
+    @property
+    def token_host_substring(self) -> bool:
+        return "token-host-substring" in self.names
+
+    @property
+    def token_expiry_ignored(self) -> bool:
+        return "token-expiry-ignored" in self.names
+
+    @property
+    def access_control_ignored(self) -> bool:
+        return "access-control-ignored" in self.names
+
+    @property
+    def access_control_exact(self) -> bool:
+        return "access-control-exact" in self.names
 
     @property
     def masked_crash(self) -> bool:

@@ -9,6 +9,7 @@ up in job history (`taskroute`). Bodies beyond a bound get 413.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from linkis_harness.core.envelope import swallowed_by_gateway
 from linkis_harness.core.execid import ExecIdLayout
+from linkis_harness.core.gatewaylint import ADMIN_TOKEN_SINCE
 from linkis_harness.core.versions import Version
 from linkis_harness.simulator.auth import Auth
 from linkis_harness.simulator.faults import Faults
@@ -42,10 +44,29 @@ from linkis_harness.simulator.routing import (
 from linkis_harness.simulator.taskroute import TaskRoute, route_task_id
 from linkis_harness.simulator.users import NOT_LOGGED_IN, UserApi
 
-__all__ = ["RAW_HEADER_NAMES", "SCOPE_TASK", "SCOPE_USER", "Gateway"]
+__all__ = [
+    "FORWARDED_HEADERS",
+    "RAW_HEADER_NAMES",
+    "SCOPE_TASK",
+    "SCOPE_TOKEN_CODE",
+    "SCOPE_USER",
+    "Gateway",
+]
 
 RAW_HEADER_NAMES = "linkis.raw_header_names"  # scope key set by our uvicorn protocol
 SCOPE_USER = "linkis.user"
+SCOPE_TOKEN_CODE = (
+    "linkis.token_code"  # the Token-Code header the entrance sees (1.6+ admin)
+)
+# SpringCloudGatewayHttpRequest.getRequestRealIpAddr (1.3.2+:108-139): the first valid IP
+# among these request headers, the TCP peer when none is given (ledger gateway.token.host).
+FORWARDED_HEADERS = (
+    "X-Forwarded-For",
+    "Proxy-Client-IP",
+    "WL-Proxy-Client-IP",
+    "HTTP_CLIENT_IP",
+    "HTTP_X_FORWARDED_FOR",
+)
 SCOPE_SHORT_ID = "linkis.short_id"
 SCOPE_TASK = "linkis.task"  # 1.5+: the TaskRoute of a numeric {id}
 _log = logging.getLogger("linkis_harness.simulator")
@@ -82,6 +103,8 @@ class Gateway:
         max_body: int = 4 * 1024 * 1024,
         store: JobStore | None = None,
         faults: Faults | None = None,
+        behind_proxy: bool = False,
+        admin_token_mitigated: bool = False,
     ) -> None:
         self.backend = backend
         self.store = store
@@ -89,6 +112,10 @@ class Gateway:
         self.auth = auth
         self.instance = instance
         self.proxy_headers = proxy_headers
+        # Behind a proxy that overwrites the forwarded headers with the client's address.
+        self.behind_proxy = behind_proxy
+        # Drop a lone Token-Code (no Token-User) before it reaches the services.
+        self.admin_token_mitigated = admin_token_mitigated
         self.max_body = max_body
         self._users = UserApi(auth, instance)
         self._routes: dict[str, Route] = {}
@@ -144,7 +171,13 @@ class Gateway:
             user = self._proxy_header_user(request, user)
             if isinstance(user, Response):
                 return user
+        refusal = self.auth.access_refusal(user, _peer(request), path)
+        if (
+            refusal is not None
+        ):  # SecurityFilter: Message.error, no method (1.5.0:196-236)
+            return envelope_response(None, 1, refusal)
         scope[SCOPE_USER] = user
+        scope[SCOPE_TOKEN_CODE] = self._token_code_seen(request)
         parts = rest.split("/")
         # EntranceRequestGatewayParser: /entrance/<id>/<anything> (ledger:
         # gateway.entrance.per-job-routing); execute/submit ids are parsed like any other.
@@ -295,7 +328,9 @@ class Gateway:
                     "请在Header或Cookie中同时指定Token-Code 和 Token-User，以便完成token认证！",
                 )
             return self._crash(path)
-        verdict = self.auth.check_token(code, user, where=self._where)
+        verdict = self.auth.check_token(
+            code, user, self._token_host(request), where=self._where
+        )
         if verdict.user is None:
             message = (
                 f"Token Authentication Failed, token: {code}，tokenUser: {user}, reason: "
@@ -309,6 +344,24 @@ class Gateway:
         if self.auth.version.gateway_error_body:
             return gateway_error(500, path, custom=True)
         return _webflux_crash(path)
+
+    def _token_host(self, request: Request) -> str:
+        """Return the host `doAuth` checks: forwarded headers first from 1.3 (spoofable), else the peer."""
+        if self.auth.real_ip_from_headers and not self.behind_proxy:
+            for name in FORWARDED_HEADERS:
+                for value in request.headers.getlist(name):
+                    if _is_ip(value):
+                        return value
+        return _peer(request)
+
+    def _token_code_seen(self, request: Request) -> str | None:
+        """Return the Token-Code the services see: as sent, or dropped without Token-User (mitigated)."""
+        code = request.headers.get("token-code")
+        if self.auth.version.version < ADMIN_TOKEN_SINCE:
+            return None  # only 1.6+ services read it (EntranceRestfulApi.submit)
+        if self.admin_token_mitigated and not self._has_header(request, "Token-User"):
+            return None
+        return code
 
     def _proxy_header_user(self, request: Request, user: str) -> str | Response:
         """Apply the documented-but-unimplemented `Proxy-User` + `Validation-Code` form (option)."""
@@ -329,6 +382,21 @@ def _swallowed(scope: Scope) -> bool:
     return empty and swallowed_by_gateway(
         scope["method"], scope["path"], request_body=b""
     )
+
+
+def _peer(request: Request) -> str:
+    """Return the TCP peer's address (`getRemoteAddress`)."""
+    client = request.scope.get("client")
+    return str(client[0]) if client else ""
+
+
+def _is_ip(value: str) -> bool:
+    """Guava `InetAddresses.isInetAddress`: an IPv4 or IPv6 literal, nothing else."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _too_long(request: Request, limit: int) -> bool:

@@ -7,6 +7,8 @@ first stdout line is `linkis-sim listening on http://HOST:PORT` (the launcher wa
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -14,8 +16,10 @@ import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from linkis_harness.core.accesscontrol import AccessControl, parse_gateway_properties
 from linkis_harness.core.execid import ExecIdLayout
 from linkis_harness.core.rules import RuleSet, parse_rules
+from linkis_harness.core.tokentable import TokenTable, parse_now, parse_token_table
 from linkis_harness.core.versions import traits
 from linkis_harness.errors import ConfigError
 from linkis_harness.simulator.app import create_app
@@ -64,6 +68,27 @@ def _rules(path: Path | None, kind: str) -> RuleSet | None:
     return parse_rules(_read(path, option), source=str(path), kind=kind)  # type: ignore[arg-type]
 
 
+def _clock(fixed: datetime | None) -> Callable[[], datetime]:
+    """Return the token-expiry clock: `--now` when given, else the wall clock."""
+    if fixed is None:
+        return datetime.now
+    return lambda: fixed
+
+
+def _token_table(path: Path | None, now: datetime) -> TokenTable | None:
+    if path is None:
+        return None
+    text = _read(path, "--token-table")
+    return parse_token_table(text, source=str(path), today=now.date())
+
+
+def _gateway_properties(path: Path | None) -> AccessControl | None:
+    if path is None:
+        return None
+    text = _read(path, "--gateway-properties")
+    return parse_gateway_properties(text, source=str(path))
+
+
 def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -94,6 +119,11 @@ def run_serve(
     proxy_headers: bool = False,
     linkis_version: str = "1.8",
     max_running: int = 0,
+    token_table: Path | None = None,
+    gateway_properties: Path | None = None,
+    behind_proxy: bool = False,
+    admin_token_mitigated: bool = False,
+    now: str | None = None,
 ) -> int:
     """Serve until interrupted; `--fault list` prints the fault modes instead. Returns the exit code."""
     if fault == "list":
@@ -112,7 +142,11 @@ def run_serve(
     if users_file is not None:
         users = parse_users(_read(users_file, "--users-file"), source=str(users_file))
     version = traits(linkis_version)  # ConfigError names the bad version
+    fixed = parse_now(now)
     auth = Auth(
+        token_table=_token_table(token_table, fixed or datetime.now()),
+        access=_gateway_properties(gateway_properties),
+        now=_clock(fixed),
         version=version,
         users=users,
         token_rules=_rules(token_rules, "token"),
@@ -134,7 +168,13 @@ def run_serve(
         max_running=max_running,
     )
     app = create_app(
-        store, clock, auth=auth, faults=faults, proxy_headers=proxy_headers
+        store,
+        clock,
+        auth=auth,
+        faults=faults,
+        proxy_headers=proxy_headers,
+        behind_proxy=behind_proxy,
+        admin_token_mitigated=admin_token_mitigated,
     )
     out.write(f"{BANNER} http://{instance}\n")
     out.flush()
@@ -166,5 +206,8 @@ def _serve(app: ASGIApp, sock: socket.socket) -> None:
         log_level="warning",
         access_log=False,
         lifespan="on",
+        # The TCP peer must stay the peer: uvicorn would take it from X-Forwarded-For
+        # (access control and the pre-1.3 token host read the peer, ledger gateway.token.host).
+        proxy_headers=False,
     )
     uvicorn.Server(config).run(sockets=[sock])

@@ -18,7 +18,12 @@ from linkis_harness.core.rulecases import (
     derive_cases,
     fingerprint,
 )
-from linkis_harness.rules.matrix.runner import MatrixRunner, Row, check_reachable
+from linkis_harness.rules.matrix.runner import (
+    MatrixRunner,
+    Row,
+    check_reachable,
+    refine_version,
+)
 from linkis_harness.rules.matrix.verdict import Observed
 
 # Re-exported: the runner, the CLI and the contract suite take everything rules-related here.
@@ -34,4 +39,5 @@ __all__ = [
     "check_reachable",
     "derive_cases",
     "fingerprint",
+    "refine_version",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 from typing import Any
@@ -12,7 +12,10 @@ import httpx
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.config import Settings
-from linkis_harness.core.rulecases import Case, ProxyMode
+from linkis_harness.core.rulecases import ANY_USER, UNKNOWN_TOKEN, Case, ProxyMode
+from linkis_harness.core.versions import Version
+from linkis_harness.errors import ConfigError
+from linkis_harness.rules.matrix.gateway import ask_gateway_case
 from linkis_harness.rules.matrix.verdict import (
     Judgement,
     Observed,
@@ -23,7 +26,9 @@ from linkis_harness.rules.matrix.verdict import (
 )
 from linkis_harness.safety import DryRunStop, RequestGuard
 
-__all__ = ["MatrixRunner", "Row", "check_reachable"]
+__all__ = ["MatrixRunner", "Row", "check_reachable", "refine_version"]
+
+_V1_5 = Version(1, 5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,22 +59,50 @@ class MatrixRunner:
         *,
         proxy_mode: ProxyMode = "login",
         guard: RequestGuard | None = None,
+        passwords: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
         self.proxy_mode = proxy_mode
         self.guard = guard
+        # Accounts the access-control and admin cases may log in as.
+        self.passwords = dict(passwords or {})
+        if settings.user and settings.password:
+            self.passwords.setdefault(settings.user, settings.password)
+        if settings.peer_user and settings.peer_password:
+            self.passwords.setdefault(settings.peer_user, settings.peer_password)
         # One connection pool for every case (an httpx.Client costs tens of ms to build); its
         # jar keeps no cookie, so no session leaks from one case into the next.
-        self._http = httpx.Client(
-            timeout=settings.timeout,
-            verify=not settings.insecure,
+        self._http = self._pool(None)
+        self._pools: dict[str, httpx.Client] = {}
+
+    def _pool(self, source: str | None) -> httpx.Client:
+        """Return a connection pool whose connections leave from `source` (None: the default route)."""
+        transport = (
+            httpx.HTTPTransport(local_address=source, verify=not self.settings.insecure)
+            if source is not None
+            else None
+        )
+        return httpx.Client(
+            timeout=self.settings.timeout,
+            verify=not self.settings.insecure,
             follow_redirects=False,
             cookies=CookieJar(policy=_NoCookies()),
+            transport=transport,
         )
 
+    def _http_for(self, source: str | None) -> httpx.Client:
+        if source is None:
+            return self._http
+        pool = self._pools.get(source)
+        if pool is None:
+            pool = self._pools[source] = self._pool(source)
+        return pool
+
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pools."""
         self._http.close()
+        for pool in self._pools.values():
+            pool.close()
 
     def __enter__(self) -> MatrixRunner:
         return self
@@ -84,9 +117,17 @@ class MatrixRunner:
             return self.settings.user
         return None
 
-    def _client(self, on_dry_run: Callable[[str], None] | None = None) -> LinkisClient:
+    def _client(
+        self,
+        on_dry_run: Callable[[str], None] | None = None,
+        *,
+        source: str | None = None,
+    ) -> LinkisClient:
         return LinkisClient(
-            self.settings, http=self._http, guard=self.guard, on_dry_run=on_dry_run
+            self.settings,
+            http=self._http_for(source),
+            guard=self.guard,
+            on_dry_run=on_dry_run,
         )
 
     def run(self, cases: Sequence[Case]) -> list[Row]:
@@ -95,7 +136,7 @@ class MatrixRunner:
 
     def run_case(self, case: Case, *, index: int = 0) -> Row:
         """Ask the gateway one case and judge the answer."""
-        with self._client() as client:
+        with self._client(source=case.source) as client:
             judgement = self._judge(client, case)
         held = not judgement.reason
         return Row(
@@ -109,6 +150,14 @@ class MatrixRunner:
 
     def _judge(self, client: LinkisClient, case: Case) -> Judgement:
         """Send the deciding request of a case and judge it (follow-ups included)."""
+        if case.kind in ("table", "spoof", "access", "admin"):
+            if case.kind in ("access", "admin"):
+                who = case.acts_as if case.kind == "admin" else case.user
+                if who not in self.passwords:
+                    raise ConfigError(
+                        f"{case.kind} case needs a password for {who!r} (--user/--peer-user)"
+                    )
+            return ask_gateway_case(client, case, passwords=self.passwords)
         if case.kind == "token":
             return judge_token(case, self._first_request(client, case))
         if self.login_user is not None:
@@ -127,8 +176,11 @@ class MatrixRunner:
                 with contextlib.suppress(DryRunStop):
                     client.login()
             for case in cases:
-                with contextlib.suppress(DryRunStop):
-                    self._first_request(client, case)
+                with contextlib.suppress(DryRunStop, ConfigError):
+                    if case.kind in ("table", "spoof", "access", "admin"):
+                        ask_gateway_case(client, case, passwords=self.passwords)
+                    else:
+                        self._first_request(client, case)
         return texts
 
     def _first_request(self, client: LinkisClient, case: Case) -> Answer:
@@ -157,6 +209,21 @@ class MatrixRunner:
             return client.proxy(case.user, case.token)
         params = {"proxyUser": case.user, "validationCode": case.token}
         return client.request("GET", "/user/proxy", params=params)
+
+
+def refine_version(settings: Settings, version: Version) -> Version:
+    """Raise the version to 1.5 when an unknown token answers 15207 (1.5+; 15201 before)."""
+    with LinkisClient(settings) as client:
+        answer = client.request(
+            "GET",
+            "/jobhistory/list",
+            params={"pageSize": 1},
+            headers={"Token-Code": UNKNOWN_TOKEN, "Token-User": ANY_USER},
+            auth=False,
+        )
+    if "errCode: 15207" in (answer.message or "") and version < _V1_5:
+        return _V1_5
+    return version
 
 
 def check_reachable(settings: Settings, *, guard: RequestGuard | None = None) -> None:
