@@ -8,7 +8,10 @@
   user.userInfo.not-logged-in)
   — real, accepted; what matters is that it never answers success;
 - tokens (when given, or when token rules are given): a Token-User the token does not allow, or
-  an unknown token, is refused with 401/-1 (§2.3).
+  an unknown token, is refused with 401/-1 (§2.3); the configured token is judged by the rules
+  given (Linkis seeds tokens that admit everyone), never assumed restricted;
+- a cookie session with a lone `Token-Code: ADMIN-…` must not make submit run a job as the
+  body's `executeUser` (1.6+ releases do: reported; issue 15).
 """
 
 from __future__ import annotations
@@ -16,14 +19,20 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from linkis_harness.client import Answer, LinkisClient
 from linkis_harness.config import Settings
+from linkis_harness.core.gatewaycases import ADMIN_PROBE_TOKEN
 from linkis_harness.core.rules import RuleSet, parse_rules
+from linkis_harness.core.tokentable import TokenTable
 from linkis_harness.core.versions import DEFAULT_VERSION, traits
+from linkis_harness.errors import ConfigError, ContractViolation
+from linkis_harness.rules.matrix import Case, MatrixRunner
+from linkis_harness.rules.matrix.inputs import read_gateway_inputs
 from linkis_harness.safety import RequestGuard
 from linkis_harness.suite import settings as suite_settings
 from linkis_harness.suite.lifecycle import violation
@@ -199,18 +208,92 @@ def token_rules(request: pytest.FixtureRequest) -> RuleSet | None:
     return parse_rules(text, source=str(path), kind="token")
 
 
+@pytest.fixture(scope="module")
+def token_table(request: pytest.FixtureRequest) -> TokenTable | None:
+    path = request.config.getoption(
+        "--linkis-token-table", default=None
+    ) or os.environ.get("LINKIS_TOKEN_TABLE")
+    if not path:
+        return None
+    try:
+        return read_gateway_inputs(Path(path), None, now=datetime.now()).table
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _admits_anyone(
+    token: str, token_rules: RuleSet | None, token_table: TokenTable | None
+) -> bool | None:
+    """Whether the given rules let `_NOBODY` use `token` (None: no rule names the token)."""
+    row = token_table.get(token) if token_table is not None else None
+    if row is not None:
+        return row.allows_user(_NOBODY)
+    if token_rules is not None and token_rules.get(token) is not None:
+        return token_rules.token_allows(token, _NOBODY)
+    return None
+
+
 def test_configured_token_refuses_other_users(
-    settings: Settings, anon_client: LinkisClient
+    settings: Settings,
+    anon_client: LinkisClient,
+    token_rules: RuleSet | None,
+    token_table: TokenTable | None,
 ) -> None:
+    """Judge the configured token by the rules given: Linkis ships tokens that admit everyone."""
     if not settings.uses_token:
         pytest.skip("no token configured (--linkis-token-code/--linkis-token-user)")
     assert settings.token_code is not None
+    admits = _admits_anyone(settings.token_code, token_rules, token_table)
+    if admits is None:
+        pytest.skip(
+            "no --linkis-token-rules/--linkis-token-table names the configured token: "
+            "whom it admits is unknown (Linkis seeds tokens with legal_users '*')"
+        )
+    if admits:
+        pytest.skip("the rules given let the configured token act as any user ('*')")
     answer = _call(
         anon_client,
         "GET /jobhistory/list",
         **{"Token-Code": settings.token_code, "Token-User": _NOBODY},
     )
     _assert_not_logged_in(answer, "GET /jobhistory/list", f"Token-User {_NOBODY!r}")
+
+
+def test_lone_admin_token_does_not_run_jobs_as_another_user(
+    settings: Settings, guard: RequestGuard
+) -> None:
+    """1.6+ submit honours executeUser for an ADMIN- Token-Code the gateway never checked.
+
+    The gateway authenticates a token only when Token-Code and Token-User are both present
+    (TokenAuthentication.isTokenRequest), so a cookie session adding a lone
+    `Token-Code: ADMIN-…` reaches the entrance as itself (ledger gateway.admin-token.*).
+    """
+    if settings.user is None or settings.password is None:
+        pytest.skip("needs a login session (--linkis-user and LINKIS_PASSWORD)")
+    other = settings.peer_user if settings.peer_user else "hadoop"
+    if other == settings.user:
+        other = "hadoop" if settings.user != "hadoop" else "linkis-harness-nobody"
+    case = Case(
+        "admin",
+        ADMIN_PROBE_TOKEN,
+        other,
+        "refuse",
+        "lone ADMIN- Token-Code on a cookie session",
+        acts_as=settings.user,
+        path="/entrance/submit",
+    )
+    bare = replace(settings, token_code=None, token_user=None)
+    with MatrixRunner(bare, guard=guard) as runner:
+        row = runner.run_case(case)
+    if row.observed.message.startswith("not probed"):
+        pytest.skip(row.observed.message)
+    if not row.held:
+        raise ContractViolation(
+            "auth",
+            row.reason,
+            operation="POST /entrance/submit",
+            detail=f"observed {row.observed.short()}\nrequest: {row.curl}",
+        )
 
 
 def test_unknown_token_is_refused(anon_client: LinkisClient) -> None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from linkis_harness import config as harness_config
+from linkis_harness.core.gatewaycases import derive_gateway_cases, loopback_sources
 from linkis_harness.core.rules import RuleKind, RuleSet, parse_rules
 from linkis_harness.core.versions import (
     DEFAULT_VERSION,
@@ -24,8 +26,14 @@ from linkis_harness.core.versions import (
     token_allows,
     traits,
 )
-from linkis_harness.errors import ContractViolation, RulesSyntaxError
+from linkis_harness.errors import ConfigError, ContractViolation, RulesSyntaxError
 from linkis_harness.rules.matrix import Case, MatrixRunner, Redactor, derive_cases
+from linkis_harness.rules.matrix.inputs import (
+    GatewayInputs,
+    is_loopback_target,
+    local_address,
+    read_gateway_inputs,
+)
 from linkis_harness.suite import settings as suite_settings
 
 pytestmark = pytest.mark.rules
@@ -79,17 +87,66 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if u
     ]
     cases = derive_cases(proxy_rules=proxy, token_rules=token, known_users=known)
+    gateway = _gateway_inputs(config)
+    cases += _gateway_cases(config, gateway)
     if not cases:
         metafunc.parametrize("rules_case", [None], ids=["no-rules"])
         return
     tokens = [r.key for rs in (proxy, token) if rs for r in rs.rules]
-    config.stash[_TOKENS] = tokens
+    config.stash[_TOKENS] = tokens + gateway.tokens()
     config.stash[_TOKEN_USERS] = (
         {r.key: r.value for r in token.effective()} if token is not None else {}
     )
     params = [(i + 1, case) for i, case in enumerate(cases)]
     metafunc.parametrize(
         "rules_case", params, ids=[case.ident(i) for i, case in params]
+    )
+
+
+def _gateway_inputs(config: pytest.Config) -> GatewayInputs:
+    table = _option(config, "token-table", "LINKIS_TOKEN_TABLE")
+    props = _option(config, "gateway-properties", "LINKIS_GATEWAY_PROPERTIES")
+    try:
+        return read_gateway_inputs(
+            Path(table) if table else None,
+            Path(props) if props else None,
+            now=datetime.now(),
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _gateway_cases(config: pytest.Config, gateway: GatewayInputs) -> list[Case]:
+    """Token-table, spoof and access-control cases, from each address this host can use."""
+    target = _option(config, "target", "LINKIS_TARGET")
+    if target is None or (gateway.table is None and gateway.access is None):
+        return []
+    here = local_address(target)
+    sources: tuple[str, ...] = ()
+    if is_loopback_target(target):
+        sources = loopback_sources(here, gateway.table, gateway.access)[1:]
+    logins = [
+        user
+        for user, password in (
+            (
+                _option(config, "user", "LINKIS_USER"),
+                _option(config, "password", "LINKIS_PASSWORD"),
+            ),
+            (
+                _option(config, "peer-user", "LINKIS_PEER_USER"),
+                _option(config, "peer-password", "LINKIS_PEER_PASSWORD"),
+            ),
+        )
+        if user and password
+    ]
+    return derive_gateway_cases(
+        table=gateway.table,
+        access=gateway.access,
+        version=_version().version,
+        now=datetime.now(),
+        here=here,
+        sources=sources,
+        logins=logins,
     )
 
 

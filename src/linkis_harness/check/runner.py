@@ -46,6 +46,7 @@ SIM_MAIN = ("alice", "alice123")
 SIM_PEER = ("bob", "bob123")
 _DEFAULT_PROXY_RULES = ("rules", "proxy.properties")
 _DEFAULT_TOKEN_RULES = ("rules", "tokens.properties")
+_DEFAULT_TOKEN_TABLE = ("rules", "tokens.csv")
 _POLL = 0.2
 _GRACE = 20.0  # seconds pytest gets after Ctrl-C to tear down (kill its jobs)
 
@@ -69,6 +70,8 @@ class _Run:
     target_key: str = ""  # the target across runs (check/baseline.py)
     baseline: Path | None = None  # --baseline DIR/results.json
     baseline_keys: dict[str, str] | None = None
+    token_table: Path | None = None
+    gateway_properties: Path | None = None
 
 
 def run_check(
@@ -76,6 +79,8 @@ def run_check(
     *,
     proxy_rules: Path | None = None,
     token_rules: Path | None = None,
+    token_table: Path | None = None,
+    gateway_properties: Path | None = None,
     profile: str = "standard",
     junit_xml: Path | None = None,
     report_dir: Path | None = None,
@@ -127,6 +132,7 @@ def run_check(
                 baseline, key, any_target=baseline_any_target
             )
             run = replace(run, baseline_keys=keys)
+        run = _with_gateway_rules(run, token_table, gateway_properties, embedded)
         if policy.dry_run:
             _dry_run(run, out)
             return ExitCode.OK
@@ -316,6 +322,27 @@ def _dry_run(run: _Run, out: TextIO) -> None:
         )
 
 
+def _with_gateway_rules(
+    run: _Run,
+    token_table: Path | None,
+    gateway_properties: Path | None,
+    embedded: bool,
+) -> _Run:
+    """Add --token-table / --gateway-properties (the shipped table on the embedded simulator)."""
+    if embedded and token_table is None:
+        sample = resources.data_dir("fixtures").joinpath(*_DEFAULT_TOKEN_TABLE)
+        token_table = sample if sample.is_file() else None
+    for flag, path in (
+        ("--token-table", token_table),
+        ("--gateway-properties", gateway_properties),
+    ):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"{flag}: no such file: {path}")
+    return replace(
+        run, token_table=_abs(token_table), gateway_properties=_abs(gateway_properties)
+    )
+
+
 def _abs(path: Path | None) -> Path | None:
     return path.resolve() if path is not None else None
 
@@ -331,11 +358,18 @@ def _embedded(
     from linkis_harness.simulator.launch import start_simulator
 
     version = ("--linkis-version", linkis_version) if linkis_version else ()
+    extra = [*version]
+    if run.token_table is not None:
+        extra += ["--token-table", str(run.token_table)]
+    if run.gateway_properties is not None:
+        extra += ["--gateway-properties", str(run.gateway_properties)]
+    # Deployed behind a proxy that overwrites X-Forwarded-For (ledger: gateway.token.host).
+    extra.append("--behind-proxy")
     with start_simulator(
         proxy_rules=run.proxy_rules,
         token_rules=run.token_rules,
         speed=speed if speed is not None else 1.0,
-        extra_args=version,
+        extra_args=tuple(extra),
     ) as sim:
         yield sim.url
 
@@ -394,6 +428,8 @@ def run_configuration(run: _Run, linkis_version: str | None = None) -> str:
         workloads=_text(run.workloads),
         proxy_rules=_text(run.proxy_rules),
         token_rules=_text(run.token_rules),
+        token_table=_text(run.token_table),
+        gateway_properties=_text(run.gateway_properties),
         quirks=tuple(str(p) for p in run.quirks),
         linkis_version=linkis_version or None,
         strict=run.strict or None,

@@ -28,12 +28,6 @@ from linkis_harness.core.rules import ADMIN_USER, RuleKind, RuleSet, parse_rules
 from linkis_harness.core.tokentable import parse_now
 from linkis_harness.core.versions import DEFAULT_VERSION, Version
 from linkis_harness.errors import ConfigError, ExitCode, HarnessError
-from linkis_harness.rules.inputs import (
-    GatewayInputs,
-    is_loopback_target,
-    local_address,
-    read_gateway_inputs,
-)
 from linkis_harness.rules.matrix import (
     MatrixRunner,
     ProxyMode,
@@ -42,6 +36,12 @@ from linkis_harness.rules.matrix import (
     check_reachable,
     derive_cases,
     refine_version,
+)
+from linkis_harness.rules.matrix.inputs import (
+    GatewayInputs,
+    is_loopback_target,
+    local_address,
+    read_gateway_inputs,
 )
 from linkis_harness.rules.report import (
     RulesReport,

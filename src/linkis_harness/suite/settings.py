@@ -35,6 +35,8 @@ class SuiteOptions:
     spec: str | None = None
     proxy_rules: str | None = None
     token_rules: str | None = None
+    token_table: str | None = None
+    gateway_properties: str | None = None
     linkis_version: str | None = None
     seed: int | None = None
     quirks: tuple[str, ...] = ()
