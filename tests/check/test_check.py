@@ -34,6 +34,7 @@ from linkis_harness.config import Settings
 from linkis_harness.resources import data_dir
 from linkis_harness.simulator.faults import FAULTS
 from linkis_harness.simulator.launch import start_simulator
+from tests.support.gatewayrules import GATEWAY_VERSION, sim_args, write_gateway_rules
 
 pytestmark = pytest.mark.slow
 
@@ -153,6 +154,19 @@ FIRES: dict[str, dict[str, set[str]]] = {
         "auth": {"test_token_rules_refuse_users_they_do_not_list"},
         "rules": {"test_rule_case"},
     },
+    # Served and checked with tests/support/gatewayrules.py (Linkis 1.6 behind a proxy).
+    "token-host-ignored": {"rules": {"test_rule_case"}},
+    "token-host-substring": {"rules": {"test_rule_case"}},
+    "token-expiry-ignored": {"rules": {"test_rule_case"}},
+    "access-control-ignored": {"rules": {"test_rule_case"}},
+    "access-control-exact": {"rules": {"test_rule_case"}},
+}
+GATEWAY_FAULTS = {
+    "token-host-ignored",
+    "token-host-substring",
+    "token-expiry-ignored",
+    "access-control-ignored",
+    "access-control-exact",
 }
 # Checks that may also fail on a fault, depending on what a run happens to see. Timed faults
 # act at a seeded random moment while a job runs: the densely watched long job always sees it;
@@ -234,11 +248,32 @@ def failed_families(result: CheckRun) -> set[str]:
 
 
 @contextlib.contextmanager
-def _sim(fault: str | None = None) -> Iterator[str]:
+def _sim(fault: str | None = None, extra: tuple[str, ...] = ()) -> Iterator[str]:
     with start_simulator(
-        fault=fault, proxy_rules=PROXY_RULES, token_rules=TOKEN_RULES, speed=SPEED
+        fault=fault,
+        proxy_rules=PROXY_RULES,
+        token_rules=TOKEN_RULES,
+        speed=SPEED,
+        extra_args=extra,
     ) as sim:
         yield sim.url
+
+
+def _gateway_args(
+    base: Path, *, exposed: bool = False
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`serve` and `check` options for the gateway rules of tests/support/gatewayrules.py."""
+    base.mkdir(parents=True, exist_ok=True)
+    table, props = write_gateway_rules(base)
+    checked = (
+        "--token-table",
+        str(table),
+        "--gateway-properties",
+        str(props),
+        "--linkis-version",
+        GATEWAY_VERSION,
+    )
+    return sim_args(table, props, exposed=exposed), checked
 
 
 # -- every fault is caught by its family -----------------------------------------------------
@@ -267,9 +302,14 @@ def failed_checks(result: CheckRun) -> dict[str, set[str]]:
 def _run_fault(fault: str, base: Path) -> CheckRun:
     """One full `check` run (every family) against a simulator serving `fault` alone."""
     profile = "standard" if fault in STANDARD_ONLY else "smoke"
-    with _sim(fault) as url:
+    served: tuple[str, ...] = ()
+    checked: tuple[str, ...] = ()
+    if fault in GATEWAY_FAULTS:
+        served, checked = _gateway_args(base / f"{fault}-rules")
+    with _sim(fault, served) as url:
         return check(
             url,
+            *checked,
             "--profile",
             profile,
             "--junit-xml",
@@ -505,3 +545,42 @@ def test_ctrl_c_stops_the_suite_and_kills_its_jobs() -> None:
         while _unfinished_jobs(url) and time.monotonic() < deadline:
             time.sleep(0.5)
         assert _unfinished_jobs(url) == []
+
+
+# -- the gateway's own rules (issue 15) -------------------------------------------------------
+
+
+def _gateway_check(
+    base: Path, *, exposed: bool, markers: str
+) -> tuple[CheckRun, set[str]]:
+    served, checked = _gateway_args(base / "rules", exposed=exposed)
+    with _sim(None, served) as url:
+        result = check(
+            url,
+            *checked,
+            "--profile",
+            "smoke",
+            "-m",
+            markers,
+            report_dir=base / "report",
+        )
+    return result, failed_families(result)
+
+
+def test_faithful_gateway_rules_hold_in_rules_and_auth(tmp_path: Path) -> None:
+    result, failed = _gateway_check(tmp_path, exposed=False, markers="rules or auth")
+    assert result.code == 0, result.out + result.err
+    assert not failed
+    shown = json.dumps(result.results)
+    assert "spoof-" in shown
+    assert "access-" in shown
+    assert "table-" in shown
+
+
+def test_exposed_admin_token_path_is_an_auth_finding(tmp_path: Path) -> None:
+    result, failed = _gateway_check(tmp_path, exposed=True, markers="auth")
+    assert result.code == 1, result.out + result.err
+    assert failed == {"auth"}
+    assert "test_lone_admin_token_does_not_run_jobs_as_another_user" in json.dumps(
+        result.results
+    )

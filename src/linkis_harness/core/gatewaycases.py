@@ -118,6 +118,7 @@ def derive_gateway_cases(
                 "lone ADMIN- Token-Code on a cookie session",
                 acts_as=logins[0],
                 path="/entrance/submit",
+                source=here,
             )
         )
     return cases
@@ -187,23 +188,29 @@ def _table_cases(
                         codes=codes,
                     )
                 )
+        misses = [
+            (u.strip(), f"trimmed, the list has {u!r}")
+            for u in row.user_list
+            if u.strip() and u != u.strip() and u.strip() not in row.user_list
+        ]
         for user in users if "*" not in row.user_list else []:
-            for miss, why in _near_misses(user):
-                expect, reason, codes = _expect(
-                    table, row, miss, here, version=version, now=now, access=access
+            misses += _near_misses(user)
+        for miss, why in misses:
+            expect, reason, codes = _expect(
+                table, row, miss, here, version=version, now=now, access=access
+            )
+            cases.append(
+                Case(
+                    "table",
+                    row.name,
+                    miss,
+                    expect,
+                    f"{why}{', ' + reason if reason else ''}",
+                    line=row.line,
+                    source=here,
+                    codes=codes,
                 )
-                cases.append(
-                    Case(
-                        "table",
-                        row.name,
-                        miss,
-                        expect,
-                        f"{why}{', ' + reason if reason else ''}",
-                        line=row.line,
-                        source=here,
-                        codes=codes,
-                    )
-                )
+            )
     if table.effective():
         names = {r.name for r in table.rows}
         unknown = UNKNOWN_TOKEN

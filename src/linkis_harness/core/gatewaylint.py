@@ -322,14 +322,21 @@ def _lint_ip_list(src: str, setting: Setting) -> Iterator[Finding]:
 
 
 def ipv4_substrings(entry: str) -> list[str]:
-    """Every dotted-quad address that is a proper substring of `entry`, shortest last."""
+    """Return every client address (dotted quad) that is a proper substring of `entry`."""
     found: dict[str, None] = {}
     for start in range(len(entry)):
         for end in range(len(entry), start, -1):
             piece = entry[start:end]
-            if piece != entry and _IPV4.fullmatch(piece) and _octets_ok(piece):
+            # 0.x.x.x is never a client's address ("this network"): not worth a finding.
+            if (
+                piece != entry
+                and _IPV4.fullmatch(piece)
+                and _octets_ok(piece)
+                and not piece.startswith("0.")
+            ):
                 found.setdefault(piece)
-    return sorted(found, key=lambda s: (-len(s), s))
+    # Prefixes first (the classic trap: 10.0.0.1 inside 10.0.0.12), longest first.
+    return sorted(found, key=lambda s: (not entry.startswith(s), -len(s), s))
 
 
 def _octets_ok(address: str) -> bool:
