@@ -10,6 +10,7 @@ release-1.8.0), after authentication and never for `/user/*`:
 - `linkis.client.access.control.enable=true` with both `.ip` and `.url` set: a client whose IP is
   a substring of `.ip` may call only URLs that are substrings of `.url`.
 The client IP is the TCP peer (`getRemoteAddress`), never a forwarded header. Pure.
+(ledger: gateway.access-control.user-ip, gateway.access-control.ip-url)
 """
 
 from __future__ import annotations

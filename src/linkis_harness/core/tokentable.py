@@ -7,7 +7,8 @@ release-1.8.0): `legal_users` and `legal_hosts` are split on `,` with no trimmin
 entry admits everyone, a blank list admits nobody; a token is stale once
 `now > create_time + elapse_day days` (`elapse_day = -1`: never). `token_verdict` is
 `CachedTokenService.doAuth`: unknown (15201 before 1.5, 15207 from 1.5), stale 15201, user
-15202, host 15203, in that order. Pure: `today`/`now` are passed in.
+15202, host 15203, in that order. Pure: `today`/`now` are passed in. (ledger: gateway.token.lists,
+gateway.token.expiry, gateway.token.do-auth-order)
 """
 
 from __future__ import annotations

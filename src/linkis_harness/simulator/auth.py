@@ -199,7 +199,7 @@ class Auth:
         return code
 
     def _desc(self, code: int, token: str, user: str, host: str) -> str:
-        """Return the error text of a 152xx code as the release words it (ledger gateway.token.*)."""
+        """Return the error text of a 152xx code as the release words it (ledger: gateway.token.do-auth-order)."""
         version = self.version.version
         if (
             version >= ACCESS_CONTROL_SINCE

@@ -121,7 +121,7 @@ class EntranceApi:
         token = request.scope.get(SCOPE_TOKEN_CODE)
         execute_user = body.get("executeUser")
         # 1.6+ EntranceRestfulApi.submit:157-168: an ADMIN- Token-Code header makes the
-        # body's executeUser the job's (ledger gateway.admin-token.submit).
+        # body's executeUser the job's (ledger: gateway.admin-token.submit).
         admin = method.endswith("/submit") and token and is_admin_token(token)
         if admin and execute_user is not None:
             user = str(execute_user)

@@ -59,7 +59,7 @@ SCOPE_TOKEN_CODE = (
     "linkis.token_code"  # the Token-Code header the entrance sees (1.6+ admin)
 )
 # SpringCloudGatewayHttpRequest.getRequestRealIpAddr (1.3.2+:108-139): the first valid IP
-# among these request headers, the TCP peer when none is given (ledger gateway.token.host).
+# among these request headers, the TCP peer when none is given (ledger: gateway.token.host).
 FORWARDED_HEADERS = (
     "X-Forwarded-For",
     "Proxy-Client-IP",

@@ -207,7 +207,7 @@ def _serve(app: ASGIApp, sock: socket.socket) -> None:
         access_log=False,
         lifespan="on",
         # The TCP peer must stay the peer: uvicorn would take it from X-Forwarded-For
-        # (access control and the pre-1.3 token host read the peer, ledger gateway.token.host).
+        # (access control and the pre-1.3 token host read the peer, ledger: gateway.token.host).
         proxy_headers=False,
     )
     uvicorn.Server(config).run(sockets=[sock])
