@@ -187,6 +187,7 @@ def test_table_has_one_line_per_row_and_a_verdict(faithful_run: Run) -> None:
         "case",
         "token",
         "user",
+        "from",
         "expected",
         "observed",
         "verdict",

@@ -74,7 +74,9 @@ class Case:
     def ident(self, index: int) -> str:
         """Return a stable, secret-free id such as `proxy-07-bob-prefix`."""
         user = "none" if self.user is None else (self.user or "empty")
-        where = f"-from-{self.source}" if self.source else ""
+        # proxy/token rows keep their ids (sent from this host); gateway rows name the source.
+        gateway = self.source and self.kind not in ("proxy", "token")
+        where = f"-from-{self.source}" if gateway else ""
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{user}{where}-{self.why}").strip("_")
         return f"{self.kind}-{index:02d}-{slug}"
 
