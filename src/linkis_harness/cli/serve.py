@@ -87,10 +87,10 @@ __all__ = ["serve"]
     "(the token host check then sees the real client).",
 )
 @click.option(
-    "--admin-token-mitigated",
+    "--admin-token-exposed",
     is_flag=True,
-    help="Drop a Token-Code sent without Token-User (1.6+: stops ADMIN- tokens riding a "
-    "cookie session).",
+    help="Pass a Token-Code sent without Token-User on to the services, as the 1.6+ release "
+    "code does (ADMIN- tokens then ride a cookie session); default: dropped (mitigated).",
 )
 @now_option("Fixed time for token expiry (ISO date or date-time; default: the clock).")
 @click.pass_context
@@ -113,7 +113,7 @@ def serve(
     token_table: Path | None,
     gateway_properties: Path | None,
     behind_proxy: bool,
-    admin_token_mitigated: bool,
+    admin_token_exposed: bool,
     now: str | None,
 ) -> None:
     """Run the embedded Linkis simulator (a faithful twin with named fault modes)."""
@@ -136,7 +136,7 @@ def serve(
         token_table=token_table,
         gateway_properties=gateway_properties,
         behind_proxy=behind_proxy,
-        admin_token_mitigated=admin_token_mitigated,
+        admin_token_mitigated=not admin_token_exposed,
         now=now,
         out=io.out,
         err=io.err,
