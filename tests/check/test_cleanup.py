@@ -30,11 +30,13 @@ def _unfinished(sim_url: str) -> list[tuple[int, str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("after", [4, 5])
+@pytest.mark.parametrize("after", [0, 1])
 def test_check_leaves_no_job_running_behind_a_garbling_proxy(after: int) -> None:
     with (
         start_simulator(speed=4.0) as sim,
-        BadServer("gzip-lie", upstream=sim.url, after=after, count=20) as proxy,
+        BadServer(
+            "gzip-lie", upstream=sim.url, after=after, count=20, only="/entrance/"
+        ) as proxy,
     ):
         out, err = io.StringIO(), io.StringIO()
         code = run(

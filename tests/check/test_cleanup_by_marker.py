@@ -66,7 +66,9 @@ def test_check_kills_its_jobs_and_leaves_the_users_other_job_running() -> None:
 def test_behind_a_garbling_proxy_the_lost_submit_is_found_by_its_marker() -> None:
     with (
         start_simulator(speed=4.0) as sim,
-        BadServer("gzip-lie", upstream=sim.url, after=4, count=20) as proxy,
+        BadServer(
+            "gzip-lie", upstream=sim.url, after=0, count=20, only="/entrance/"
+        ) as proxy,
     ):
         outside = start_outside_job(sim.url)
         out, err = io.StringIO(), io.StringIO()

@@ -157,6 +157,7 @@ class BadServer:
         expire_after: int = 5,
         users: Mapping[str, str] = DEFAULT_USERS,
         tokens: Mapping[str, str] | None = None,
+        only: str | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(
@@ -165,6 +166,10 @@ class BadServer:
         self.mode = mode
         self.after = after
         self.fault_count = count
+        # With `only`, `after` and `count` count just the requests whose path contains it, and
+        # only those are broken (e.g. "/entrance/": the login and version probe stay whole).
+        self.only = only
+        self._matching = 0
         self.upstream = upstream.rstrip("/") if upstream else None
         self.expire_after = expire_after
         self.users = dict(users)
@@ -352,8 +357,14 @@ class BadServer:
         with self._lock:
             index = len(self._seen)
             self._seen.append(request)
-            in_window = index >= self.after and (
-                self.fault_count is None or index < self.after + self.fault_count
+            matches = self.only is None or self.only in request.path
+            if self.only is not None:
+                index = self._matching
+                self._matching += matches
+            in_window = (
+                matches
+                and index >= self.after
+                and (self.fault_count is None or index < self.after + self.fault_count)
             )
             mode = self.mode if in_window else "ok"
         if mode == "hang":
