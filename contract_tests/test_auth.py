@@ -11,13 +11,15 @@
   an unknown token, is refused with 401/-1 (§2.3); the configured token is judged by the rules
   given (Linkis seeds tokens that admit everyone), never assumed restricted;
 - a cookie session with a lone `Token-Code: ADMIN-…` must not make submit run a job as the
-  body's `executeUser` (1.6+ releases do: reported; issue 15).
+  body's `executeUser` (1.6+ releases do: an accepted quirk with a security warning, failed
+  under `check --strict`; issue 15).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +39,7 @@ from linkis_harness.safety import RequestGuard
 from linkis_harness.suite import settings as suite_settings
 from linkis_harness.suite.lifecycle import violation
 from linkis_harness.suite.protocol import api_path, assert_envelope
+from linkis_harness.suite.schema_oracles import strict
 
 pytestmark = pytest.mark.auth
 
@@ -260,7 +263,9 @@ def test_configured_token_refuses_other_users(
 
 
 def test_lone_admin_token_does_not_run_jobs_as_another_user(
-    settings: Settings, guard: RequestGuard
+    settings: Settings,
+    guard: RequestGuard,
+    record_property: Callable[[str, object], None],
 ) -> None:
     """1.6+ submit honours executeUser for an ADMIN- Token-Code the gateway never checked.
 
@@ -292,13 +297,22 @@ def test_lone_admin_token_does_not_run_jobs_as_another_user(
             )
     if row.observed.message.startswith("not probed"):
         pytest.skip(row.observed.message)
-    if not row.held:
+    if row.held:
+        return
+    if strict():
         raise ContractViolation(
             "auth",
             row.reason,
             operation="POST /entrance/submit",
             detail=f"observed {row.observed.short()}\nrequest: {row.curl}",
         )
+    # The release's own code does this (ledger gateway.admin-token.submit, 1.6-1.8): a stock
+    # deployment is not broken, it is exposed. Reported as a security warning, failed under --strict.
+    record_property("security_warning", row.reason)
+    pytest.xfail(
+        f"accepted quirk (Linkis 1.6+ EntranceRestfulApi.submit, ledger gateway.admin-token.submit; "
+        f"failed under --strict): {row.reason}"
+    )
 
 
 def test_unknown_token_is_refused(anon_client: LinkisClient) -> None:
