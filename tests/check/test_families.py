@@ -78,7 +78,8 @@ def test_families_pass_on_the_faithful_simulator() -> None:
     done = run_families(FAMILIES, fault=None)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert re.search(r"\b(\d+) passed", done.stdout)
-    assert "failed" not in done.stdout.splitlines()[-1]
+    summary = done.stdout.splitlines()[-1]
+    assert not re.search(r"\b\d+ failed", summary), summary  # "1 xfailed" is an accepted quirk
 
 
 def test_log_family_passes_on_a_long_faithful_log() -> None:

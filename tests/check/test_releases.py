@@ -25,6 +25,7 @@ from linkis_harness.core.versions import LATEST_VERSION, RELEASE_LINES, release_
 from linkis_harness.resources import data_dir
 from linkis_harness.simulator.faults import FAULTS
 from linkis_harness.simulator.launch import start_simulator
+from tests.support.gatewayrules import GATEWAY_FAULTS, sim_args, write_gateway_rules
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +97,11 @@ def _no_linkis_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _check(
-    line: str, report_dir: Path, *extra: str, fault: str | None = None
+    line: str,
+    report_dir: Path,
+    *extra: str,
+    fault: str | None = None,
+    served: tuple[str, ...] = (),
 ) -> CheckRun:
     """`check --target` the simulator serving `line` (with `fault`); the version detected."""
     with start_simulator(
@@ -104,7 +109,7 @@ def _check(
         proxy_rules=PROXY_RULES,
         token_rules=TOKEN_RULES,
         speed=SPEED,
-        extra_args=("--linkis-version", line),
+        extra_args=("--linkis-version", line, *served),
     ) as sim:
         argv = [
             "check",
@@ -180,6 +185,12 @@ def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckRun]:
     def one(case: tuple[str, str]) -> CheckRun:
         fault, line = case
         profile = "standard" if fault in STANDARD_ONLY else "smoke"
+        served: tuple[str, ...] = ()
+        checked: tuple[str, ...] = ()
+        if fault in GATEWAY_FAULTS:  # the token table and access control to break
+            table, props = write_gateway_rules(base / f"{fault}@{line}-rules")
+            served = sim_args(table, props, version=line)
+            checked = ("--token-table", str(table), "--gateway-properties", str(props))
         return _check(
             line,
             base / f"{fault}@{line}",
@@ -187,7 +198,9 @@ def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckRun]:
             profile,
             "-m",
             FAULTS[fault].family,
+            *checked,
             fault=fault,
+            served=served,
         )
 
     started = time.monotonic()

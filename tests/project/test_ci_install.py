@@ -67,11 +67,15 @@ def _venv(where: Path) -> Path:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    # Dependencies from this interpreter (a path entry only: its .pth files, such as an
-    # editable install of this checkout, are not processed there).
-    Path(purelib, "lent-dependencies.pth").write_text(
-        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
-    )
+    # Dependencies from this interpreter, linked one by one into a directory the new venv puts
+    # on its path, leaving out linkis-harness itself: pip would take this interpreter's copy
+    # (tox installs one) as already satisfying the recipe's requirement and install nothing.
+    lent = where / "lent"
+    lent.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if "linkis_harness" not in entry.name and entry.suffix != ".pth":
+            (lent / entry.name).symlink_to(entry)
+    Path(purelib, "lent-dependencies.pth").write_text(f"{lent}\n", encoding="utf-8")
     return python
 
 

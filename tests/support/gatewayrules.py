@@ -16,9 +16,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["GATEWAY_VERSION", "PROPERTIES", "TABLE", "sim_args", "write_gateway_rules"]
+__all__ = [
+    "GATEWAY_FAULTS",
+    "GATEWAY_VERSION",
+    "PROPERTIES",
+    "TABLE",
+    "sim_args",
+    "write_gateway_rules",
+]
 
 GATEWAY_VERSION = "1.6"
+# The simulator's faults these rules make visible (the `rules` family catches each).
+GATEWAY_FAULTS = frozenset(
+    {
+        "token-host-ignored",
+        "token-host-substring",
+        "token-expiry-ignored",
+        "access-control-ignored",
+        "access-control-exact",
+    }
+)
 TABLE = """\
 token_name,legal_users,legal_hosts,elapse_day,create_time,business_owner
 LOCAL-TABLE-5f2a,"alice,bob",127.0.0.1,-1,2026-01-01,BDP
@@ -37,6 +54,7 @@ linkis.client.access.control.url=/api/rest_j/v1/jobhistory/list
 
 def write_gateway_rules(directory: Path) -> tuple[Path, Path]:
     """Write the table and the properties into `directory`; return their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
     table = directory / "tokens.csv"
     props = directory / "gateway.properties"
     table.write_text(TABLE, encoding="utf-8")
@@ -44,15 +62,17 @@ def write_gateway_rules(directory: Path) -> tuple[Path, Path]:
     return table, props
 
 
-def sim_args(table: Path, props: Path, *, exposed: bool = False) -> tuple[str, ...]:
-    """`serve` options for a simulator enforcing these rules as Linkis 1.6."""
+def sim_args(
+    table: Path, props: Path, *, exposed: bool = False, version: str = GATEWAY_VERSION
+) -> tuple[str, ...]:
+    """`serve` options for a simulator enforcing these rules as Linkis `version` (1.6)."""
     args = [
         "--token-table",
         str(table),
         "--gateway-properties",
         str(props),
         "--linkis-version",
-        GATEWAY_VERSION,
+        version,
     ]
     args += ["--admin-token-exposed"] if exposed else ["--behind-proxy"]
     return tuple(args)

@@ -143,26 +143,31 @@ _CATALOGUE = (
         "token-host-ignored",
         "rules",
         "token table: `legal_hosts` is not checked (any host may use a host-restricted token)",
+        since="1.2",  # the token table, 1.1.1+
     ),
     Fault(
         "token-host-substring",
         "rules",
         "token table: the caller's host is matched as a substring of `legal_hosts` (Linkis: whole entries)",
+        since="1.2",  # the token table, 1.1.1+
     ),
     Fault(
         "token-expiry-ignored",
         "rules",
         "token table: stale tokens (`create_time` + `elapse_day` past) are still accepted",
+        since="1.2",  # the token table, 1.1.1+
     ),
     Fault(
         "access-control-ignored",
         "rules",
         "1.5+ access control (`linkis.client.access.control.*`) is not applied",
+        since="1.5",  # access control, 1.5+
     ),
     Fault(
         "access-control-exact",
         "rules",
         "access control matches whole list entries (Linkis: `contains()` on the whole value)",
+        since="1.5",  # access control, 1.5+
     ),
     Fault(
         "masked-crash",
