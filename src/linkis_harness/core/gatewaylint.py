@@ -296,17 +296,24 @@ def _contained_pairs(entries: list[str]) -> Iterator[tuple[str, str]]:
                 yield a, b
 
 
-def _lint_ip_list(src: str, setting: Setting) -> Iterator[Finding]:
-    entries = _entries(setting.value)
+def _substring_findings(
+    src: str, setting: Setting, entries: list[str], code: str, verb: str
+) -> Iterator[Finding]:
+    """One warning per entry contained in another: contains() on the whole value matches it."""
     for a, b in _contained_pairs(entries):
         yield Finding(
             src,
             setting.line,
             Severity.WARNING,
-            "ip-substring",
+            code,
             f"{setting.key}: entry {a!r} is part of entry {b!r}: Linkis matches the whole "
-            f"value with contains(), so removing {a!r} would still admit it",
+            f"value with contains(), so removing {a!r} would still {verb} it",
         )
+
+
+def _lint_ip_list(src: str, setting: Setting) -> Iterator[Finding]:
+    entries = _entries(setting.value)
+    yield from _substring_findings(src, setting, entries, "ip-substring", "admit")
     for entry in entries:
         shadows = [s for s in ipv4_substrings(entry) if s not in entries and s != entry]
         if shadows:
@@ -345,15 +352,7 @@ def _octets_ok(address: str) -> bool:
 
 def _lint_url_list(src: str, setting: Setting) -> Iterator[Finding]:
     entries = _entries(setting.value)
-    for a, b in _contained_pairs(entries):
-        yield Finding(
-            src,
-            setting.line,
-            Severity.WARNING,
-            "url-substring",
-            f"{setting.key}: entry {a!r} is part of entry {b!r}: Linkis matches the whole "
-            f"value with contains(), so removing {a!r} would still allow it",
-        )
+    yield from _substring_findings(src, setting, entries, "url-substring", "allow")
     for entry in entries:
         parent = entry.rstrip("/").rsplit("/", 1)[0]
         if parent and parent not in entries and parent.count("/") >= 1:
