@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -374,3 +375,35 @@ def test_step_shape_raises_users_in_steps(workloads: Path, tmp_path: Path) -> No
     assert users[-1] == 8
     assert users[0] < 8
     assert len(set(users)) >= 3  # at least three of the four steps were seen
+
+
+def test_linkis_version_sets_the_embedded_simulators_release(
+    workloads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`load --linkis-version 1.0` runs against a simulator imitating 1.0, as `check` does."""
+    import linkis_harness.simulator.launch as launch
+
+    seen: list[tuple[str, ...]] = []
+    real = launch.start_simulator
+
+    def spy(**kwargs: Any) -> Any:
+        seen.append(tuple(kwargs.get("extra_args") or ()))
+        return real(**kwargs)
+
+    monkeypatch.setattr(launch, "start_simulator", spy)
+    code, out, err = _load(
+        "--linkis-version",
+        "1.0",
+        "--users",
+        "2",
+        "--spawn-rate",
+        "2",
+        "--run-time",
+        "3s",
+        "--workloads",
+        str(workloads),
+    )
+    assert code == 0, out + err
+    assert seen == [("--linkis-version", "1.0")], seen
+    assert "Linkis 1.0)" in out.splitlines()[0], out
+    assert "left running 0" in out

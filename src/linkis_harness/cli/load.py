@@ -280,6 +280,7 @@ def load(
         baseline=baseline,
         max_regression=max_regression,
         baseline_any_target=baseline_any_target,
+        linkis_version=target.linkis_version,
     )
     ctx.obj["code"] = run_load(
         target.settings,

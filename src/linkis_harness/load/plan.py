@@ -81,6 +81,8 @@ class LoadPlan:
     sim_max_running: int = 0
     web: bool = False
     web_port: int = 8089
+    # the embedded simulator's release (None: its newest)
+    linkis_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ class LoadOptions:
     sim_max_running: int = 0
     web: bool = False
     web_port: int = 8089
+    linkis_version: str | None = None
     find_capacity: bool = False
     resolution: str = "10%"
     max_rate: str | None = None
@@ -173,6 +176,7 @@ def make_plan(o: LoadOptions) -> LoadPlan:
         sim_max_running=o.sim_max_running,
         web=o.web,
         web_port=o.web_port,
+        linkis_version=o.linkis_version,
     )
 
 

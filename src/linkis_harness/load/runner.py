@@ -128,9 +128,14 @@ def _with_target(
     from linkis_harness.simulator.launch import start_simulator
 
     extra = ["--max-running", str(plan.sim_max_running)] if plan.sim_max_running else []
+    if plan.linkis_version:
+        extra += ["--linkis-version", plan.linkis_version]
     sim = stack.enter_context(start_simulator(speed=plan.sim_speed, extra_args=extra))
     slots = f", {plan.sim_max_running} engine slots" if plan.sim_max_running else ""
-    out.write(f"embedded simulator at {sim.url} (speed x{plan.sim_speed:g}{slots})\n")
+    release = f", Linkis {plan.linkis_version}" if plan.linkis_version else ""
+    out.write(
+        f"embedded simulator at {sim.url} (speed x{plan.sim_speed:g}{slots}{release})\n"
+    )
     settings = settings.with_target(sim.url)
     if not (settings.uses_token or settings.user):
         from dataclasses import replace
