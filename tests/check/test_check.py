@@ -37,6 +37,7 @@ from linkis_harness.simulator.launch import start_simulator
 from tests.support.gatewayrules import (
     GATEWAY_FAULTS,
     GATEWAY_VERSION,
+    rule_args,
     sim_args,
     write_gateway_rules,
 )
@@ -269,16 +270,8 @@ def _gateway_args(
     base: Path, *, exposed: bool = False
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """`serve` and `check` options for the gateway rules of tests/support/gatewayrules.py."""
-    base.mkdir(parents=True, exist_ok=True)
     table, props = write_gateway_rules(base)
-    checked = (
-        "--token-table",
-        str(table),
-        "--gateway-properties",
-        str(props),
-        "--linkis-version",
-        GATEWAY_VERSION,
-    )
+    checked = (*rule_args(table, props), "--linkis-version", GATEWAY_VERSION)
     return sim_args(table, props, exposed=exposed), checked
 
 

@@ -25,7 +25,12 @@ from linkis_harness.core.versions import LATEST_VERSION, RELEASE_LINES, release_
 from linkis_harness.resources import data_dir
 from linkis_harness.simulator.faults import FAULTS
 from linkis_harness.simulator.launch import start_simulator
-from tests.support.gatewayrules import GATEWAY_FAULTS, sim_args, write_gateway_rules
+from tests.support.gatewayrules import (
+    GATEWAY_FAULTS,
+    rule_args,
+    sim_args,
+    write_gateway_rules,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -190,7 +195,7 @@ def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckRun]:
         if fault in GATEWAY_FAULTS:  # the token table and access control to break
             table, props = write_gateway_rules(base / f"{fault}@{line}-rules")
             served = sim_args(table, props, version=line)
-            checked = ("--token-table", str(table), "--gateway-properties", str(props))
+            checked = rule_args(table, props)
         return _check(
             line,
             base / f"{fault}@{line}",

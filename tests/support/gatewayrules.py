@@ -21,6 +21,7 @@ __all__ = [
     "GATEWAY_VERSION",
     "PROPERTIES",
     "TABLE",
+    "rule_args",
     "sim_args",
     "write_gateway_rules",
 ]
@@ -62,17 +63,14 @@ def write_gateway_rules(directory: Path) -> tuple[Path, Path]:
     return table, props
 
 
+def rule_args(table: Path, props: Path) -> tuple[str, ...]:
+    """The `--token-table` and `--gateway-properties` options `serve` and `check` both take."""
+    return ("--token-table", str(table), "--gateway-properties", str(props))
+
+
 def sim_args(
     table: Path, props: Path, *, exposed: bool = False, version: str = GATEWAY_VERSION
 ) -> tuple[str, ...]:
     """`serve` options for a simulator enforcing these rules as Linkis `version` (1.6)."""
-    args = [
-        "--token-table",
-        str(table),
-        "--gateway-properties",
-        str(props),
-        "--linkis-version",
-        version,
-    ]
-    args += ["--admin-token-exposed"] if exposed else ["--behind-proxy"]
-    return tuple(args)
+    deployed = "--admin-token-exposed" if exposed else "--behind-proxy"
+    return (*rule_args(table, props), "--linkis-version", version, deployed)
