@@ -112,7 +112,8 @@ def submits_job(method: str, path: str) -> bool:
 def changes_jobs(method: str, path: str) -> bool:
     """Tell whether the request creates or changes a job; `--read-only` refuses these.
 
-    Kill is a GET in real Linkis (API-FACTS §3.6), so the method alone says nothing.
+    Kill is a GET in real Linkis (Linkis 1.4.0 EntranceRestfulApi.java), so the method alone says
+    nothing.
     """
     return submits_job(method, path) or bool(_CHANGE.search(_path_only(path)))
 

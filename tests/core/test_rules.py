@@ -255,7 +255,7 @@ def test_lint_key_is_user() -> None:
     assert _lint_file("key-is-user.properties") == [
         "key-is-user.properties:3: error [key-is-user] key 'alice' is also a user name: "
         "proxy.properties doubles as a login map, so a login as 'alice' becomes 'bob' "
-        "(API-FACTS §2.4)"
+        "(Linkis 1.4.0 ProxyUserUtils.scala)"
     ]
     assert _lint_file("key-is-user.properties", kind="token") == [
         "key-is-user.properties:3: warning [key-is-user] token 'alice' is also a user name: "
@@ -380,7 +380,7 @@ def test_lint_key_is_a_known_user_not_listed_in_the_file() -> None:
     assert [str(f) for f in findings] == [
         "proxy.properties:1: error [key-is-user] key 'carol' is also a user name: "
         "proxy.properties doubles as a login map, so a login as 'carol' becomes 'alice' "
-        "(API-FACTS §2.4)"
+        "(Linkis 1.4.0 ProxyUserUtils.scala)"
     ]
 
 

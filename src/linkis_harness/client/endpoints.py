@@ -1,7 +1,8 @@
 """The Linkis REST operations beyond the gateway's `/user/*`: entrance, job history, files.
 
 Each one is a single `request()` call with the path and parameters real Linkis expects
-(API-FACTS); `LinkisClient` supplies `request()` (session, re-login, scrubbing).
+(Linkis 1.4.0 EntranceRestfulApi.java, QueryRestfulApi.java, FsRestfulApi.java); `LinkisClient`
+supplies `request()` (session, re-login, scrubbing).
 """
 
 from __future__ import annotations

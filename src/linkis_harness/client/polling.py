@@ -1,7 +1,7 @@
 """wait_for_terminal(): poll a job's status and progress until it ends or time runs out.
 
-The back-off follows the Java client's `Utils.waitUntil` (API-FACTS §9): sleeps grow linearly
-(`interval`, 2×, 3× …) up to `max_interval`. Every poll is kept as an `Observation` so the
+The back-off follows the Java client's `Utils.waitUntil` (Linkis 1.4.0 Utils.scala): sleeps grow
+linearly (`interval`, 2×, 3× …) up to `max_interval`. Every poll is kept as an `Observation` so the
 checks can judge the whole sequence, not just the end.
 """
 
@@ -77,8 +77,9 @@ def wait_for_terminal(
     """Poll until a terminal state, `deadline` seconds pass, or 3 polls in a row fail.
 
     Returns every observation; the last one is terminal unless time ran out or polling failed.
-    With `task_id`, status is asked with `?taskID=` so a job that ended and left the
-    entrance's memory between two polls is still answered (from job history, API-FACTS §3.2).
+    With `task_id`, status is asked with `?taskID=` so a job that ended and left the entrance's
+    memory between two polls is still answered (from job history,
+    Linkis 1.4.0 EntranceRestfulApi.java).
     """
     start = clock()
     observations: list[Observation] = []

@@ -4,11 +4,11 @@ Every call returns an `Answer`, whatever the target said: the checks decide what
 means. Only the transport layer raises: `TargetUnreachable` when nothing answers,
 `LoginFailed` when a login is refused. Paths are relative to `/api/rest_j/v1`.
 
-Authentication mirrors the official Java client (API-FACTS §9): password mode logs in with
-`POST /user/login`, keeps the session cookie and logs in again once when a call answers 401;
-token mode sends `Token-Code`/`Token-User` on every call and never logs in. The HTTP exchange
-is `client/transport.py`; the entrance, job-history and filesystem calls are
-`client/endpoints.py`.
+Authentication mirrors the official Java client (Linkis 1.4.0 StaticAuthenticationStrategy.scala,
+TokenAuthenticationStrategy.scala): password mode logs in with `POST /user/login`, keeps the session
+cookie and logs in again once when a call answers 401; token mode sends `Token-Code`/`Token-User` on
+every call and never logs in. The HTTP exchange is `client/transport.py`; the entrance, job-history
+and filesystem calls are `client/endpoints.py`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from linkis_harness.safety import DryRunStop, RequestGuard, describe_request, re
 
 __all__ = ["TICKET_COOKIES", "LinkisClient"]
 
-# Session cookie names: 1.1.1+ first, then the 0.x-1.1.0 name (API-FACTS §2.2).
+# Session cookie names: 1.1.1+ first, then the 0.x-1.1.0 name
+# (Linkis 1.4.0 ServerConfiguration.scala, 1.0.2 SSOUtils.scala).
 TICKET_COOKIES = ("linkis_user_session_ticket_id_v1", "bdp-user-ticket-id")
 
 
@@ -299,8 +300,9 @@ class LinkisClient(LinkisEndpoints):
         if not self.settings.uses_token:
             self.login()
             return
-        # /user/* is answered by the gateway before token auth runs (API-FACTS §2.1), so the
-        # token is proven on an ordinary endpoint.
+        # /user/* is answered by the gateway before token auth runs
+        # (Linkis 1.4.0 gateway/security/SecurityFilter.scala), so the token is proven on an
+        # ordinary endpoint.
         answer = self.job_history_list(pageSize=1)
         if answer.http_status == 401 or answer.status == -1:
             raise LoginFailed(

@@ -1,8 +1,8 @@
-"""Masked crashes: a `status 1` answer that hides an uncaught Java exception (§13).
+"""Masked crashes: a `status 1` answer that hides an uncaught Java exception (Linkis 1.4.0 server/package.scala).
 
 An uncaught exception in a controller becomes `status 1` with the message
 `operation failed(操作失败)s！the reason(原因)：<RootCause>: <msg>` and `data.errorMsg.errCode == 0`
-(`MOD/package.scala catchMsg`). A few of those are the documented real answer of an operation
+(`server/package.scala catchMsg`). A few of those are the documented real answer of an operation
 (status of an evicted job without taskID → `NumberFormatException: null`, #755; kill without
 taskID → NPE, #1538). `masked_crash` cannot know the operation, so callers pass the exception
 names that are expected in their context via `allow=`, taken from `DOCUMENTED_CRASHES`.
@@ -48,15 +48,16 @@ DOCUMENTED_CRASHES: Mapping[str, DocumentedCrash] = {
     "kill-without-taskid": DocumentedCrash(
         frozenset({"NullPointerException"}), "entrance.kill.unknown-job-without-taskid"
     ),
-    # /entrance/{id}/killJobs without idList/taskIDList (§13)
+    # /entrance/{id}/killJobs without idList/taskIDList (ledger: entrance.killJobs.missing-list)
     "killjobs-missing-list": DocumentedCrash(
         frozenset({"NullPointerException"}), "entrance.killJobs.missing-list"
     ),
-    # /user/proxy without proxyUser or validationCode (§2.4)
+    # /user/proxy without proxyUser or validationCode (ledger: user.proxy.missing-param)
     "proxy-missing-param": DocumentedCrash(
         frozenset({"NullPointerException"}), "user.proxy.missing-param"
     ),
-    # a per-job call with a malformed execID: the gateway's or entrance's parser throws (§6.4)
+    # a per-job call with a malformed execID: the gateway's or entrance's parser throws
+    # (ledger: gateway.entrance.malformed-execid)
     "malformed-execid": DocumentedCrash(
         frozenset(
             {

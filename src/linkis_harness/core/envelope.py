@@ -1,11 +1,12 @@
-"""The Linkis answer envelope `{method, status, message, data}` and its HTTP mapping (§1, §13).
+"""The Linkis answer envelope `{method, status, message, data}` and its HTTP mapping (Linkis 1.4.0 Message.scala).
 
 Real quirks this module treats as correct:
 - errors come with HTTP 400 (`Message.messageToHttpStatus`), not-logged-in with 401;
 - `method` is `/api/entrance/<id>/status` (no `rest_j/v1`); error answers may carry `null` or
   the full request URI (`/api/rest_j/v1/...`, gateway answers);
-- gateway parser/routing errors are HTTP 200 with `status: 1` (§13), so callers that may hit
-  an unroutable id pass `gateway_routing=True`.
+- gateway parser/routing errors are HTTP 200 with `status: 1`
+  (ledger: gateway.entrance.malformed-execid), so callers that may hit an unroutable id pass
+  `gateway_routing=True`.
 
 Masked crashes (`status 1` hiding an uncaught exception) are `core/crash.py`.
 """
@@ -297,8 +298,9 @@ def check_envelope(
 ) -> list[Violation]:
     """Check one answer against the envelope contract; return every defect found.
 
-    `gateway_routing=True`: the request may fail in the gateway's parser/router, whose answers
-    are HTTP 200 with status 1 (§13); HTTP 400 for status 1 is accepted too.
+    `gateway_routing=True`: the request may fail in the gateway's parser/router, whose answers are
+    HTTP 200 with status 1 (ledger: gateway.entrance.malformed-execid); HTTP 400 for status 1 is
+    accepted too.
     """
     found = _content_type(content_type)
     value = _envelope_object(http_status, body)

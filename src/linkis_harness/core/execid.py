@@ -1,6 +1,6 @@
 """execID codec: the 1.x `exec_id` layout and the legacy (0.x) layouts, both ways.
 
-Layouts (ZuulEntranceUtils.scala, API-FACTS §6):
+Layouts (Linkis 1.4.0 ZuulEntranceUtils.scala):
 
 - 1.x: `exec_id` + 3-digit application-name length + 3-digit instance length + application
   + instance(s) + short id, e.g. `exec_id018014linkis-cg-entrancelocalhost:9104IDE_hadoop_spark_0`.

@@ -1,4 +1,4 @@
-"""Job states, their order, and the transitions Linkis allows (SchedulerEventState.scala, §5).
+"""Job states, their order, and the transitions Linkis allows (Linkis 1.4.0 SchedulerEventState.scala).
 
 A state may only move to a higher ordinal, except that `WaitForRetry` may be entered from any
 non-terminal state (a retry). A terminal state never changes: jobhistory refuses the update

@@ -1,4 +1,4 @@
-"""The entrance `/log` endpoint's semantics (§4): line levels, page ranges, the four buckets.
+"""The entrance `/log` endpoint's semantics (Linkis 1.4.0 LogReader.scala): line levels, page ranges, the four buckets.
 
 Line model: a job log is a list of lines numbered from 0. A read consumes up to `size` lines from
 `fromLine` and answers the next index, counting blank lines it does not show. The four-string

@@ -146,7 +146,7 @@ def check_history_exec_id(exec_id: str, task: Mapping[str, Any]) -> list[Violati
     """Check the entrance execID against its job history row (`jobhistory/{id}/get` `task`).
 
     History keeps the short id in `execId`, the entrance in `instance`, and recomputes the
-    full id as `strongerExecId` (§6.3, §7.1).
+    full id as `strongerExecId` (Linkis 1.4.0 TaskConversions.scala).
     """
     try:
         parsed = ExecId.parse(exec_id)

@@ -1,11 +1,11 @@
 """The cases the proxy-user and token rules imply, and how tokens are shown (pure, no I/O).
 
-`derive_cases` turns the rules in force into `Case`s: every listed user accepted (a proxy
-session then acts as the lower-cased user), near misses refused (case variants, a prefix, a
-superstring, the name with spaces, an empty name), the users of the other rules refused, `*`
-rules accepting an arbitrary user, an unknown token and missing parameters refused
-(API-FACTS §2.3, §2.4, §13). `rulematrix` asks a gateway each case. Tokens are shown only as
-`fingerprint(token)`; `Redactor` applies that to any text.
+`derive_cases` turns the rules in force into `Case`s: every listed user accepted (a proxy session
+then acts as the lower-cased user), near misses refused (case variants, a prefix, a superstring, the
+name with spaces, an empty name), the users of the other rules refused, `*` rules accepting an
+arbitrary user, an unknown token and missing parameters refused (ledger: gateway.token.lists,
+ledger: user.proxy.missing-param, Linkis 1.4.0 ProxyUserUtils.scala). `rulematrix` asks a gateway
+each case. Tokens are shown only as `fingerprint(token)`; `Redactor` applies that to any text.
 """
 
 from __future__ import annotations
@@ -138,8 +138,9 @@ def _token_cases(rules: RuleSet, known_users: Sequence[str]) -> list[Case]:
     cases: list[Case] = []
     for rule in rules.effective():
         token, line = rule.key, rule.line
-        # Header values cannot carry leading/trailing spaces, and a blank Token-User crashes a
-        # real 1.x gateway (API-FACTS §13): such entries and near misses are left out.
+        # Header values cannot carry leading/trailing spaces, and a blank Token-User crashes a real
+        # 1.x gateway (Linkis 1.4.0 TokenAuthentication.scala): such entries and near misses are
+        # left out.
         listed = [u for u in rule.users if u and u == u.strip() and u != "*"]
         if "*" in rule.users:
             cases.append(

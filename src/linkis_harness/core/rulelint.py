@@ -124,7 +124,7 @@ def _lint_key(
                 err,
                 "key-is-user",
                 f"key {rule.key!r} is also a user name: proxy.properties doubles as a login map, "
-                f"so a login as {rule.key!r} becomes {rule.value!r} (API-FACTS §2.4)",
+                f"so a login as {rule.key!r} becomes {rule.value!r} (Linkis 1.4.0 ProxyUserUtils.scala)",
             )
         else:
             yield finding(

@@ -1,12 +1,12 @@
 """Proxy-user and token rules: parse `proxy.properties` / token rule text, answer, render.
 
 Two files share one format, `KEY=user1,user2` (Java properties):
-- `proxy.properties` (`GW/security/ProxyUserUtils.scala`): key = validation token of
+- `proxy.properties` (`gateway/security/ProxyUserUtils.scala`): key = validation token of
   `/user/proxy`; the rule allows everyone only when the whole value is `*`
-  (`ProxyUserUtils.validate`, API-FACTS §2.4, §13). The same file also maps login users to
-  proxy users (`getProxyUser`), so a key equal to a user name remaps that user's logins.
-- token rules (`TOKEN=user1,user2`; the 1.x `linkis_mg_gateway_auth_token.legal_users`
-  column): a rule allows everyone when `*` is any entry of the list (`TokenImpl`, §13).
+  (`ProxyUserUtils.validate`, Linkis 1.4.0 ProxyUserUtils.scala). The same file also maps login
+  users to proxy users (`getProxyUser`), so a key equal to a user name remaps that user's logins.
+- token rules (`TOKEN=user1,user2`; the 1.x `linkis_mg_gateway_auth_token.legal_users` column): a
+  rule allows everyone when `*` is any entry of the list (`TokenImpl`, ledger: gateway.token.lists).
 
 Lists are split on `,` without trimming, with Java's `String.split` (trailing empty entries
 dropped); matching is exact and case-sensitive. Parsing follows `java.util.Properties.load`
@@ -60,7 +60,8 @@ DEFAULT_TOKENS = (
     "DSM-AUTH",
     "LINKIS_CLI_TEST",
 )
-ADMIN_USER = "hadoop"  # wds.linkis.admin.user default (API-FACTS §2.2)
+# wds.linkis.admin.user default (Linkis 1.4.0 GatewayConfiguration.scala)
+ADMIN_USER = "hadoop"
 
 _EXPECTED = {"proxy": "token=user[,user]", "token": "TOKEN=user[,user]"}
 

@@ -1,10 +1,13 @@
 """What differs between Linkis versions, and which version a target is from what it answers.
 
-Pure (stdlib only). API-FACTS §0 (version legend), §2.2 (cookie name, login while logged in),
-§2.3 (token storage: `token.properties` substring match up to 1.1.0, exact entries of the
-`linkis_mg_gateway_auth_token` table from 1.1.1), §6 (execID layouts: legacy in 0.x, `exec_id…`
-from 1.0), §7.1 (job history of a missing job: status 0 with `task: null` in 0.9.4, status 1
-in 1.x), §3.9 (numeric taskID as `{id}` from 1.5), §2.2 `token-login` (1.3+). The 1.5-1.8
+Pure (stdlib only). Linkis sources, by tag: the cookie name (1.0.2 SSOUtils.scala,
+1.4.0 ServerConfiguration.scala) and login while logged in (0.9.4 and 1.4.0 UserRestful.scala);
+token storage: `token.properties` substring match up to 1.1.0 (1.0.2 TokenAuthentication.scala),
+exact entries of the `linkis_mg_gateway_auth_token` table from 1.1.1 (ledger: gateway.token.lists);
+execID layouts: legacy in 0.x, `exec_id…` from 1.0 (0.9.4 and 1.4.0 ZuulEntranceUtils.scala); job
+history of a missing job: status 0 with `task: null` in 0.9.4, status 1 in 1.x
+(0.9.4 and 1.4.0 QueryRestfulApi.java); numeric taskID as `{id}` from 1.5
+(ledger: entrance.taskid.running); `token-login` (1.3+, 1.3.2 UserRestful.scala). The 1.5-1.8
 traits were read from the Linkis sources at each tag; docs/ledger/releases-*.yaml cites them.
 
 `traits(version)` gives what to expect of a version; `detect(...)` narrows the version from
@@ -75,7 +78,7 @@ class Version:
 LATEST_MINOR = 8
 DEFAULT_VERSION = Version(
     1, 4
-)  # the reference release of API-FACTS.md (assumed when unknown)
+)  # the reference release of the spec and simulator (assumed when unknown)
 LATEST_VERSION = Version(1, LATEST_MINOR)  # what `serve` imitates by default
 # The release lines of the behaviour ledger (docs/ledger/README.md); 1.2 covers 1.2.x and 1.3.x.
 RELEASE_LINES = ("1.0", "1.1", "1.2", "1.4", "1.5", "1.6", "1.7", "1.8")
@@ -107,7 +110,7 @@ class TokenMatch(StrEnum):
 
 
 class LoginAgain(StrEnum):
-    """The answer to a login sent with a valid session cookie (§2.2)."""
+    """The answer to a login sent with a valid session cookie (Linkis 1.4.0 UserRestful.scala)."""
 
     REDIRECT = "status 1, data.redirectToIndex"  # 0.9.4, 1.0.0
     ALREADY = "status 0, 'Already logged in'"  # later 1.x
@@ -206,7 +209,7 @@ def _baseinfo_keys(version: Version) -> tuple[str, ...]:
 
 
 def token_allows(token_match: TokenMatch, value: str, user: str) -> bool:
-    """Whether a token whose users are `value` admits `user` under `token_match` (§2.3)."""
+    """Whether a token whose users are `value` admits `user` under `token_match` (ledger: gateway.token.lists)."""
     if token_match is TokenMatch.SUBSTRING:
         return value == "*" or user in value
     entries = value.split(",")

@@ -1,4 +1,4 @@
-"""The entrance service: execute/submit, status, progress, log, kill, killJobs, pause (API-FACTS §3).
+"""The entrance service: execute/submit, status, progress, log, kill, killJobs, pause (Linkis 1.4.0 EntranceRestfulApi.java).
 
 The gateway has already authenticated the caller (`scope["linkis.user"]`) and routed the execID
 (`scope["linkis.short_id"]`); from 1.5 a numeric id is a taskID the gateway looked up

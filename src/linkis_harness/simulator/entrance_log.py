@@ -1,4 +1,4 @@
-"""`GET /entrance/{id}/log`: Linkis paging and level buckets (API-FACTS §4), O(page) per read.
+"""`GET /entrance/{id}/log`: Linkis paging and level buckets (Linkis 1.4.0 LogReader.scala), O(page) per read.
 
 `core.logs.page_range` and `core.logs.buckets` are the reference; the log fault modes
 (`log-lose-lines`, `log-duplicate-lines`, `log-overshoot`, `log-wrong-bucket`, `log-flush-gap`)

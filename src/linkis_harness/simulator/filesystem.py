@@ -1,4 +1,4 @@
-"""The filesystem service: result sets and finished logs (API-FACTS §4.1, §8).
+"""The filesystem service: result sets and finished logs (Linkis 1.4.0 FsRestfulApi.java).
 
 Paths are the ones job history hands out: `resultLocation` (a directory holding `_0.dolphin`
 when the job succeeded with rows) and `logPath`. `results-missing` acts in `get_dir_file_trees`.

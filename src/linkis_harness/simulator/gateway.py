@@ -1,10 +1,10 @@
 """The gateway in front of the simulated services: `/user/*`, authentication, execID routing.
 
-Order as in `SecurityFilter.doFilter` (API-FACTS §2.1): `/user/*` is answered here; otherwise a
-token request (both `Token-Code` and `Token-User` headers, names case-sensitive) or the session
-cookie must identify the user (else 401, status -1, `method` = URI); per-job entrance paths are
-then routed by their execID (routing errors: HTTP 200, status 1), or from 1.5 by a taskID looked
-up in job history (`taskroute`). Bodies beyond a bound get 413.
+Order as in `SecurityFilter.doFilter` (Linkis 1.4.0 gateway/security/SecurityFilter.scala):
+`/user/*` is answered here; otherwise a token request (both `Token-Code` and `Token-User` headers,
+names case-sensitive) or the session cookie must identify the user (else 401, status -1, `method` =
+URI); per-job entrance paths are then routed by their execID (routing errors: HTTP 200, status 1),
+or from 1.5 by a taskID looked up in job history (`taskroute`). Bodies beyond a bound get 413.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ SCOPE_TASK = "linkis.task"  # 1.5+: the TaskRoute of a numeric {id}
 _log = logging.getLogger("linkis_harness.simulator")
 Handler = Callable[[Request], Awaitable[Response]]
 _VERSION = re.compile(r"^/api/rest_j/(v[^/]*)/")
-# SecurityFilter adds these to every answer (API-FACTS §2.1).
+# SecurityFilter adds these to every answer (Linkis 1.4.0 gateway/security/SecurityFilter.scala).
 _CORS = (
     (b"access-control-allow-origin", b"*"),
     (b"access-control-allow-credentials", b"true"),
@@ -274,7 +274,8 @@ class Gateway:
         return route
 
     def _routing_error(self, path: str, message: str, stack: str) -> Response:
-        # GatewayAuthorizationFilter's catch never sets an HTTP status: HTTP 200 (§13).
+        # GatewayAuthorizationFilter's catch never sets an HTTP status: HTTP 200
+        # (ledger: gateway.entrance.malformed-execid).
         return envelope_response(path, 1, message, {"stack": stack}, http_status=200)
 
     def _has_header(self, request: Request, name: str) -> bool:
@@ -293,7 +294,8 @@ class Gateway:
             return self._token_user(request)
         cookies = request.cookies
         if "Token-Code" in cookies and "Token-User" in cookies:
-            return self._crash(path)  # token cookies alone: an NPE in 1.x (§13)
+            # token cookies alone: an NPE in 1.x (Linkis 1.4.0 TokenAuthentication.scala)
+            return self._crash(path)
         ticket = cookies.get(self.auth.cookie)
         user = self.auth.session_user(ticket)
         if user is not None:

@@ -1,4 +1,4 @@
-"""The job history service: `jobhistory/{id}/get` and `jobhistory/list` (API-FACTS §7).
+"""The job history service: `jobhistory/{id}/get` and `jobhistory/list` (Linkis 1.4.0 QueryRestfulApi.java).
 
 Non-admins see only the jobs they submitted (`history-any-user` lifts that for `get`); the
 admin sees everyone's, or one user's with `proxyUser`;

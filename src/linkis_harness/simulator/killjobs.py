@@ -1,4 +1,4 @@
-"""`POST /entrance/{id}/killJobs`: kill a list of jobs, one envelope per item (API-FACTS §3.7, §13).
+"""`POST /entrance/{id}/killJobs`: kill a list of jobs, one envelope per item (Linkis 1.4.0 EntranceRestfulApi.java).
 
 A job not in entrance memory is force-killed by taskID with one "Forced Kill task" message: the
 simulator's lookups of such jobs always *throw* (evicted, unknown group, index outside the

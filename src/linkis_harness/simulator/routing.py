@@ -1,8 +1,9 @@
 """How the gateway routes `/entrance/<execID>/...`: Java's `ZuulEntranceUtils.parseExecID`, faithfully.
 
 Real gateways parse the id with `String.substring` and `Integer.parseInt`; bad ids raise
-`StringIndexOutOfBoundsException` / `NumberFormatException`, and an id naming an entrance that
-is not registered cannot be routed. Those answers are the gateway's (HTTP 200, status 1, §13).
+`StringIndexOutOfBoundsException` / `NumberFormatException`, and an id naming an entrance that is
+not registered cannot be routed. Those answers are the gateway's (HTTP 200, status 1,
+ledger: gateway.entrance.malformed-execid).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Turning an execute/submit body into a job record, with the entrance parser's real refusals.
 
 Both endpoints accept both body styles; the key `executionContent` selects the 1.x parser
-(`CommonEntranceParser`). Checks and their error codes follow API-FACTS §3.1.
+(`CommonEntranceParser`). Checks and their error codes follow
+Linkis 1.4.0 CommonEntranceParser.scala.
 """
 
 from __future__ import annotations

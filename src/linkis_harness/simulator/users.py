@@ -1,4 +1,4 @@
-"""The gateway's own `/api/rest_j/v1/user/*` answers (`UserRestful`, API-FACTS §2.2, §2.4).
+"""The gateway's own `/api/rest_j/v1/user/*` answers (Linkis 1.4.0 UserRestful.scala).
 
 Dispatched by suffix, any HTTP method. Gateway messages carry `method: null`.
 """

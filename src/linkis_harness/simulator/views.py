@@ -58,7 +58,7 @@ def _updated(job: Job, now: float) -> float:
 
 
 def task_record(job: Job, now: float, faults: Faults) -> dict[str, Any]:
-    """`QueryTaskVO` as `jobhistory/{id}/get` and `list` answer it (API-FACTS §7.1)."""
+    """`QueryTaskVO` as `jobhistory/{id}/get` and `list` answer it (Linkis 1.4.0 QueryTaskVO.java)."""
     state = job.state(now)
     if faults.history_status_mismatch and JobState(state).is_terminal:
         state = JobState.RUNNING.value
@@ -110,7 +110,7 @@ def task_record(job: Job, now: float, faults: Faults) -> dict[str, Any]:
 
 
 def _with_result_path(params: dict[str, Any]) -> dict[str, Any]:
-    """Return `params` plus `configuration.runtime[wds.linkis.resultSet.store.path]` (§13)."""
+    """Return `params` plus `configuration.runtime[wds.linkis.resultSet.store.path]` (Linkis 1.4.0 StorePathEntranceInterceptor.scala)."""
     copy: dict[str, Any] = json.loads(json.dumps(params))
     configuration = copy.setdefault("configuration", {})
     if isinstance(configuration, dict):

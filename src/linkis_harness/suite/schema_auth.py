@@ -17,7 +17,7 @@ from linkis_harness.suite import settings as suite_settings
 
 TICKET = TICKET_COOKIES[
     0
-]  # 1.1.1+; Linkis up to 1.1.0 sets `bdp-user-ticket-id` (§2.2)
+]  # 1.1.1+; Linkis up to 1.1.0 sets `bdp-user-ticket-id` (Linkis 1.0.2 SSOUtils.scala)
 
 
 def _login_ticket(settings: Settings) -> tuple[str, str]:

@@ -97,7 +97,7 @@ def linkis_envelope(
         and is_framework_error(body)
         and response.status_code < 500
     ):
-        return None  # Spring rejected the request before Linkis code ran (§1.1)
+        return None  # Spring rejected the request before Linkis code ran (ledger: entrance.kill.non-numeric-taskid)
     if (
         isinstance(body, dict)
         and response.status_code < 500
@@ -130,7 +130,8 @@ def _documented(path: str, query: dict[str, Any]) -> list[DocumentedCrash]:
     rest = path.removeprefix(API_PREFIX)
     found = []
     if _per_job(path) and rest.split("/")[2] not in KNOWN_IDS:
-        # A generated id that was routed: non-numeric or out-of-ring index (§6.4).
+        # A generated id that was routed: non-numeric or out-of-ring index
+        # (ledger: gateway.entrance.malformed-execid).
         found.append(DOCUMENTED_CRASHES["malformed-execid"])
     if rest.endswith("/status") and "taskID" not in query:
         found.append(DOCUMENTED_CRASHES["status-without-taskid"])
@@ -208,7 +209,9 @@ def linkis_masked_crash(
         return None  # invalid input may fail any way short of a 5xx
     path = _api_path(response)
     if _per_job(path) and response.status_code == 200:
-        return None  # the gateway could not route a generated execID (§13): not a crash
+        # the gateway could not route a generated execID
+        # (ledger: gateway.entrance.malformed-execid): not a crash
+        return None
     body = body_json(response)
     if not isinstance(body, dict):
         return None

@@ -33,7 +33,7 @@ from linkis_harness.load.scenarios.job import (
 )
 from linkis_harness.load.scenarios.wire import Http
 
-_FULL_READ = 10_000  # size=-1 reads up to 10000 lines per page (§4)
+_FULL_READ = 10_000  # size=-1 reads up to 10000 lines per page (Linkis 1.4.0 EntranceRestfulApi.java)
 _PAGE = 100  # lines per log read while the job runs (the entrance's default size)
 _CACHE_MAX = (
     500  # 1.4.0 EntranceConfiguration.scala:51 wds.linkis.entrance.log.cacheMax

@@ -2,11 +2,11 @@
 
 `MatrixRunner.run_case` (`runner.py`) asks the gateway one `core.rulecases.Case` through
 `LinkisClient` and returns a `Row` with what was expected, what was observed and the verdict
-(`verdict.py`). Proxy cases use the real `/user/proxy?proxyUser=&validationCode=` (API-FACTS
-§2.4) or, with `proxy_mode="headers"`, the documented-but-unimplemented `Proxy-User` +
-`Validation-Code` request headers; token cases send `Token-Code` + `Token-User` to
-`jobhistory/list` (§2.3). An accepted proxy must then act as the user (`userInfo`) and own the
-job it submits (job history `executeUser`).
+(`verdict.py`). Proxy cases use the real `/user/proxy?proxyUser=&validationCode=`
+(Linkis 1.4.0 UserRestful.scala) or, with `proxy_mode="headers"`, the documented-but-unimplemented
+`Proxy-User` + `Validation-Code` request headers; token cases send `Token-Code` + `Token-User` to
+`jobhistory/list` (ledger: gateway.token.is-token-request). An accepted proxy must then act as the
+user (`userInfo`) and own the job it submits (job history `executeUser`).
 """
 
 from linkis_harness.core.rulecases import (

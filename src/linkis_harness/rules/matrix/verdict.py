@@ -66,8 +66,9 @@ def proxy_headers(case: Case) -> dict[str, str]:
     return headers
 
 
-# No userCreator label: the server adds `<executeUser>-IDE` (API-FACTS §3.1), so the job is
-# accepted whoever the gateway decides the caller is, and its owner tells us who that was.
+# No userCreator label: the server adds `<executeUser>-IDE`
+# (Linkis 1.4.0 CommonEntranceParser.scala), so the job is accepted whoever the gateway decides the
+# caller is, and its owner tells us who that was.
 _SUBMIT_BODY: dict[str, Any] = {
     "executionContent": {"code": _JOB_CODE, "runType": "shell"},
     "params": {"variable": {}, "configuration": {}},
