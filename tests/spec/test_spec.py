@@ -1,7 +1,8 @@
-"""The hand-written OpenAPI spec: valid OAS 3.1, loadable by schemathesis, faithful to API-FACTS.
+"""The hand-written OpenAPI spec: valid OAS 3.1, loadable by schemathesis, faithful to Linkis.
 
-Golden envelopes (`fixtures/golden/*.json`, taken from API-FACTS.md examples) must validate against
-the response schema of their operation and HTTP status; deliberately broken variants must not.
+Golden envelopes (`fixtures/golden/*.json`, each citing a ledger row or a Linkis source file) must
+validate against the response schema of their operation and HTTP status; deliberately broken
+variants must not.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +29,19 @@ from schemathesis.core.result import Ok
 
 from linkis_harness.core.execid import ExecId, ExecIdLayout
 from linkis_harness.resources import data_dir
+from linkis_harness.resources.ledger import load_ledger
 
 SPEC_PATH = data_dir("specs") / "linkis.openapi.yaml"
 GOLDEN_DIR = data_dir("fixtures") / "golden"
 SPEC_URI = "urn:linkis-harness:spec"
+MIRROR = Path("/work/.mirror/apache+linkis/repo")
+# A golden's `source`: `ledger: <row id>` or `Linkis <tag> <File>.java|.scala` (the file name, or a
+# path suffix where the name is ambiguous), then optionally a note.
+GOLDEN_SOURCE = re.compile(
+    r"(?:ledger: (?P<row>[a-z][\w-]*(?:\.[\w-]+){2,})"
+    r"|Linkis (?P<tag>(?:release-)?\d+\.\d+\.\d+) (?P<file>(?:[\w-]+/)*\w+\.(?:java|scala)))"
+    r"(?=$|[ ,])"
+)
 BASE_URL = "http://127.0.0.1:9001/api/rest_j/v1"
 
 # Every operation issue 2 names (method, path relative to /api/rest_j/v1).
@@ -196,7 +208,7 @@ def test_operation_ids_are_unique(spec: dict[str, Any]) -> None:
 
 
 def test_kill_is_get_only(spec: dict[str, Any]) -> None:
-    # 1.x docs say POST; the code maps only GET (API-FACTS §3.6, §11).
+    # 1.x docs say POST; the code maps only GET (Linkis 1.4.0 EntranceRestfulApi.java).
     assert set(spec["paths"]["/entrance/{id}/kill"]) == {"get"}
 
 
@@ -225,7 +237,8 @@ def test_security_schemes_cookie_and_token_pair(spec: dict[str, Any]) -> None:
 
 
 def test_user_endpoints_do_not_require_login(spec: dict[str, Any]) -> None:
-    # /user/* is answered by the gateway before the login check (API-FACTS §2.1 step 3).
+    # /user/* is answered by the gateway before the login check
+    # (Linkis 1.4.0 gateway/security/SecurityFilter.scala).
     for _, path, operation in _operations(spec):
         if path.startswith("/user/"):
             assert {} in operation["security"], path
@@ -294,7 +307,7 @@ def test_every_response_schema_is_the_envelope(spec: dict[str, Any]) -> None:
 def test_error_codes_follow_the_status_mapping(
     spec: dict[str, Any], registry: referencing.Registry[Any], code: str, status: int
 ) -> None:
-    # Message.messageToHttpStatus: -1→401, 1→400, 2→412, 3→403, 4→206 (API-FACTS §1.1).
+    # Message.messageToHttpStatus: -1→401, 1→400, 2→412, 3→403, 4→206 (Linkis 1.4.0 Message.scala).
     seen = 0
     for method, path, operation in _operations(spec):
         if code not in operation["responses"]:
@@ -384,9 +397,58 @@ def test_golden_set_covers_every_listed_operation() -> None:
     assert listed <= covered, sorted(listed - covered)
 
 
-def test_goldens_come_from_api_facts() -> None:
+def test_goldens_cite_a_ledger_row_or_a_linkis_file() -> None:
+    rows = {row.id for row in load_ledger()}
     for path in _goldens():
-        assert re.match(r"API-FACTS §\d", _load_golden(path)["source"]), path.name
+        source = _load_golden(path)["source"]
+        match = GOLDEN_SOURCE.match(source)
+        assert match, (
+            f"{path.name}: {source!r} is not 'ledger: <id>' or 'Linkis <tag> <File>'"
+        )
+        assert match["row"] is None or match["row"] in rows, (
+            f"{path.name}: no row {match['row']}"
+        )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "fact sheet section 3.1 (verbatim)",
+        "Linkis EntranceRestfulApi.java",
+        "Linkis 1.4.0 EntranceRestfulApi",
+        "Linkis 1.4 EntranceRestfulApi.java",
+        "ledger: entrance.kill",
+        "see Linkis 1.4.0 EntranceRestfulApi.java",
+    ],
+)
+def test_golden_source_format_refuses_other_citations(source: str) -> None:
+    assert GOLDEN_SOURCE.match(source) is None
+
+
+@pytest.mark.skipif(
+    not MIRROR.is_dir() or shutil.which("git") is None,
+    reason="no Linkis source mirror on this machine (the files are checked where it exists)",
+)
+def test_golden_sources_name_a_file_present_at_its_tag() -> None:
+    trees: dict[str, list[str]] = {}
+    missing = []
+    for path in _goldens():
+        match = GOLDEN_SOURCE.match(_load_golden(path)["source"])
+        assert match, path.name
+        tag, name = match["tag"], match["file"]
+        if tag is None:
+            continue
+        if tag not in trees:
+            ref = f"refs/tags/{tag}"
+            trees[tag] = subprocess.run(
+                ["git", "-C", str(MIRROR), "ls-tree", "-r", "--name-only", ref],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.splitlines()
+        if not any(f == name or f.endswith(f"/{name}") for f in trees[tag]):
+            missing.append(f"{path.name}: {tag} {name}")
+    assert missing == []
 
 
 @pytest.mark.parametrize(
@@ -564,10 +626,12 @@ def _parameter(
 @pytest.mark.parametrize(
     ("path", "name", "value"),
     [
-        ("/entrance/{id}/log", "fromLine", -5),  # negative → 0 (API-FACTS §4)
+        # negative → 0 (Linkis 1.4.0 EntranceRestfulApi.java)
+        ("/entrance/{id}/log", "fromLine", -5),
         ("/entrance/{id}/log", "size", -1),  # negative → 10000
         ("/entrance/{id}/log", "size", 0),  # returns nothing, fromLine unchanged
-        ("/filesystem/openFile", "page", 0),  # page <= 0 → first page (§13)
+        # page <= 0 → first page (Linkis 1.4.0 FileSplit.java)
+        ("/filesystem/openFile", "page", 0),
         ("/filesystem/openFile", "page", -3),
         ("/jobhistory/list", "pageNow", 0),
     ],
@@ -628,7 +692,7 @@ def test_both_body_styles_are_accepted_on_both_paths(
     spec: dict[str, Any], registry: referencing.Registry[Any], path: str
 ) -> None:
     validator = _request_validator(spec, registry, path)
-    new_style = {  # API-FACTS §3.1, verbatim
+    new_style = {  # Linkis 1.4.0 CommonEntranceParser.scala, the 1.x parser
         "executionContent": {"code": "show tables", "runType": "sql"},
         "params": {
             "variable": {"k": "v"},
@@ -637,7 +701,7 @@ def test_both_body_styles_are_accepted_on_both_paths(
         "source": {"scriptPath": "file:///tmp/x.sql"},
         "labels": {"engineType": "spark-2.4.3", "userCreator": "hadoop-IDE"},
     }
-    old_style = {  # API-FACTS §3.1, verbatim
+    old_style = {  # Linkis 1.4.0 CommonEntranceParser.scala, parseToOldTask
         "executeApplicationName": "hive",
         "requestApplicationName": "IDE",
         "executionCode": "show tables",
