@@ -1,15 +1,16 @@
-"""Auth: the gateway lets nobody in without a session or a valid token (§2).
+"""Auth: the gateway lets nobody in without a session or a valid token (Linkis 1.4.0 gateway/security/SecurityFilter.scala).
 
-- no cookie and no token → HTTP 401, status -1, `method` = the request URI (§2.1 step 6);
-- an unknown or expired session ticket → the same 401/-1 (§13);
+- no cookie and no token → HTTP 401, status -1, `method` = the request URI (SecurityFilter.scala);
+- an unknown or expired session ticket → the same 401/-1 (Linkis 1.4.0 SSOUtils.scala);
 - a wrong password is refused and sets no session; a valid login works and `userInfo` names
   the user;
 - `userInfo` without login answers status 1 (HTTP 400, the NonLoginException's text; ledger
   user.userInfo.not-logged-in)
   — real, accepted; what matters is that it never answers success;
-- tokens (when given, or when token rules are given): a Token-User the token does not allow, or
-  an unknown token, is refused with 401/-1 (§2.3); the configured token is judged by the rules
-  given (Linkis seeds tokens that admit everyone), never assumed restricted;
+- tokens (when given, or when token rules are given): a Token-User the token does not allow, or an
+  unknown token, is refused with 401/-1 (ledger: gateway.token.illegal-user,
+  ledger: gateway.token.unknown); the configured token is judged by the rules given (Linkis seeds
+  tokens that admit everyone), never assumed restricted;
 - a cookie session with a lone `Token-Code: ADMIN-…` must not make submit run a job as the
   body's `executeUser` (1.6+ releases do: an accepted quirk with a security warning, failed
   under `check --strict`; issue 15).
@@ -83,7 +84,7 @@ def _assert_not_logged_in(answer: Answer, operation: str, why: str) -> None:
         raise violation(
             "auth",
             "not-logged-in answer does not name the request URI",
-            f"method {method!r}, expected {uri!r} (§2.1)",
+            f"method {method!r}, expected {uri!r} (Linkis 1.4.0 gateway/security/SecurityFilter.scala)",
             answer,
             operation=operation,
         )
@@ -106,7 +107,7 @@ def test_no_credentials_is_refused(anon_client: LinkisClient, key: str) -> None:
 
 
 def _ticket_cookie() -> str:
-    """The session cookie name of the target's Linkis version (§2.2; `check` sets LINKIS_VERSION)."""
+    """The session cookie name of the target's Linkis version (Linkis 1.4.0 ServerConfiguration.scala; `check` sets LINKIS_VERSION)."""
     return traits(
         os.environ.get("LINKIS_VERSION") or str(DEFAULT_VERSION)
     ).ticket_cookie

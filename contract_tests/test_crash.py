@@ -1,4 +1,4 @@
-"""Masked crashes: a valid request answered with status 1 that hides an uncaught exception (§1.3).
+"""Masked crashes: a valid request answered with status 1 that hides an uncaught exception (Linkis 1.4.0 server/package.scala).
 
 Linkis turns any uncaught exception into `status 1` / HTTP 400 with the message
 `operation failed(操作失败)s！the reason(原因)：<RootCause>: <msg>` and `data.errorMsg.errCode == 0`.

@@ -1,10 +1,11 @@
-"""Envelope: every answer from Linkis code is `{method, status, message, data}` JSON (§1).
+"""Envelope: every answer from Linkis code is `{method, status, message, data}` JSON (Linkis 1.4.0 Message.scala).
 
-HTTP agrees with `status` (-1→401, 0→200, 1→400, 2→412, 3→403, 4→206); on success `method`
-names the operation without `rest_j/v1` (`/api/entrance/<execID>/status`); Content-Type is
-JSON. Gateway routing errors (an execID the gateway cannot parse) are HTTP 200 with status 1
-(§13) and accepted as such. Requests the web framework rejects before Linkis code runs may get
-the framework's own error body (§1.1), never a 5xx.
+HTTP agrees with `status` (-1→401, 0→200, 1→400, 2→412, 3→403, 4→206); on success `method` names the
+operation without `rest_j/v1` (`/api/entrance/<execID>/status`); Content-Type is JSON. Gateway
+routing errors (an execID the gateway cannot parse) are HTTP 200 with status 1
+(ledger: gateway.entrance.malformed-execid) and accepted as such. Requests the web framework rejects
+before Linkis code runs may get the framework's own error body
+(ledger: entrance.kill.non-numeric-taskid), never a 5xx.
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ def test_filesystem_answers_are_envelopes(
 
 
 def test_gateway_user_answers_are_envelopes(client: LinkisClient) -> None:
-    # Gateway-built answers may carry method null or the URI (§1.2): only the shape is fixed.
+    # Gateway-built answers may carry method null or the URI (Linkis 1.4.0 UserRestful.scala): only
+    # the shape is fixed.
     assert_envelope(client.user_info(), operation="GET /user/userInfo")
 
 
@@ -157,7 +159,8 @@ def test_error_answers_from_the_entrance_follow_the_http_mapping(
     if unknown is None:
         pytest.skip("cannot build an unknown execID on this entrance")
     answer = client.request("GET", f"/entrance/{unknown}/{operation}")
-    # Routed to the real entrance, so an error is HTTP 400 with status 1 (not 200, §1.1).
+    # Routed to the real entrance, so an error is HTTP 400 with status 1 (not 200,
+    # Linkis 1.4.0 Message.scala).
     assert_envelope(
         answer, operation=f"GET /entrance/{{id}}/{operation}", exec_id=unknown
     )
@@ -189,7 +192,8 @@ def test_error_answers_from_job_history_follow_the_http_mapping(
 def test_error_answers_from_the_filesystem_follow_the_http_mapping(
     client: LinkisClient,
 ) -> None:
-    answer = client.request("GET", "/filesystem/openFile")  # no path: 80004 (§8)
+    # no path: 80004 (Linkis 1.4.0 FsRestfulApi.java)
+    answer = client.request("GET", "/filesystem/openFile")
     assert_envelope(answer, operation="GET /filesystem/openFile")
     if answer.status == 0:
         raise violation(
@@ -206,7 +210,8 @@ def test_gateway_routing_errors_are_envelopes(
     client: LinkisClient, exec_id: str
 ) -> None:
     answer = client.request("GET", f"/entrance/{exec_id}/status")
-    # The gateway answers its parser errors itself: HTTP 200 with status 1 is real (§13).
+    # The gateway answers its parser errors itself: HTTP 200 with status 1 is real
+    # (ledger: gateway.entrance.malformed-execid).
     assert_envelope(
         answer,
         operation="GET /entrance/{id}/status",
@@ -288,7 +293,8 @@ def _accept_framework_or_envelope(answer: Answer, case: str, operation: str) -> 
     except ValueError:
         body = None
     if isinstance(body, dict) and is_framework_error(body):
-        return  # Spring's own error body: real for these requests (§1.1)
+        # Spring's own error body: real for these requests (ledger: entrance.kill.non-numeric-taskid)
+        return
     if (
         isinstance(body, dict)
         and release().gateway_error_body

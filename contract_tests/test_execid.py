@@ -1,7 +1,8 @@
 """execID and taskID: every execID parses and names an entrance, job history agrees, taskIDs grow.
 
-API-FACTS §6 (execID layouts), §7 (taskID = job history auto-increment, a JSON number; the
-history row's `execId` is the short id and `strongerExecId` the full execID).
+Linkis 1.4.0 ZuulEntranceUtils.scala (execID layouts), linkis_ddl.sql and TaskConversions.scala
+(taskID = job history auto-increment, a JSON number; the history row's `execId` is the short id and
+`strongerExecId` the full execID).
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def test_exec_id_parses_and_names_an_instance(finished: FinishedJob) -> None:
     parsed = _parse(exec_id, finished.job.answer)
     version = traits(os.environ.get("LINKIS_VERSION") or str(DEFAULT_VERSION))
     if parsed.layout is not version.execid_layout:
-        # 0.x answers legacy execIDs, 1.0+ the exec_id… layout (API-FACTS §6.2, §6.3).
+        # 0.x answers legacy execIDs, 1.0+ the exec_id… layout (Linkis 0.9.4 and 1.4.0
+        # ZuulEntranceUtils.scala).
         raise violation(
             CHECK,
             "execID layout does not match the Linkis version",

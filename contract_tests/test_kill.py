@@ -1,13 +1,14 @@
 """Kill and job privacy: the owner's kill ends a job for good; a peer can neither kill nor read it.
 
-API-FACTS §3.6: kill is GET, allowed to the job's executeUser or an admin (`You have no
-permission to kill this job`); kill is asynchronous in memory (§13), so Cancelled is polled for.
-§7.1: job history filters by owner. The entrance does no owner check on status and log: a peer
-reading them is a security *warning* (PeerCanReadJob), not a failure. Killing a finished job
-must not change its state, whether the answer is status 0 or the real status 1 "kill failed"
-(issue #4733). A forced kill by taskID on an execID naming no job reaches JobHistoryHelper.forceKill,
-which has no owner check: proved with the run's own peer job only, reported as an accepted
-Linkis defect (ledger entrance.kill.unknown-job-force-kills-task; failed under --strict).
+Linkis 1.4.0 EntranceRestfulApi.java: kill is GET, allowed to the job's executeUser or an admin
+(`You have no permission to kill this job`); kill is asynchronous in memory
+(EntranceRestfulApi.java), so Cancelled is polled for. Linkis 1.4.0 QueryRestfulApi.java: job
+history filters by owner. The entrance does no owner check on status and log: a peer reading them is
+a security *warning* (PeerCanReadJob), not a failure. Killing a finished job must not change its
+state, whether the answer is status 0 or the real status 1 "kill failed" (issue #4733). A forced
+kill by taskID on an execID naming no job reaches JobHistoryHelper.forceKill, which has no owner
+check: proved with the run's own peer job only, reported as an accepted Linkis defect
+(ledger entrance.kill.unknown-job-force-kills-task; failed under --strict).
 """
 
 from __future__ import annotations

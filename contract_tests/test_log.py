@@ -1,11 +1,11 @@
 """Log continuity: pages that follow the returned fromLine equal a full read; buckets match levels.
 
-API-FACTS §4: lines numbered from 0; `size` 0 reads nothing, negative means 10000; the returned
-`fromLine` counts blank lines; `distinctLevel=false` returns every consumed line. Hypothesis
-chooses the page sizes; `core.logcheck.check_pages` and `check_buckets` are the oracles. A full read
-is compared with pages taken under the same conditions (both while running, or both after the
-end), and a finished job's entrance log with its log file (`openLog`), where #3742-style gaps
-show.
+Linkis 1.4.0 EntranceRestfulApi.java and LogReader.scala: lines numbered from 0; `size` 0 reads
+nothing, negative means 10000; the returned `fromLine` counts blank lines; `distinctLevel=false`
+returns every consumed line. Hypothesis chooses the page sizes; `core.logcheck.check_pages` and
+`check_buckets` are the oracles. A full read is compared with pages taken under the same conditions
+(both while running, or both after the end), and a finished job's entrance log with its log file
+(`openLog`), where #3742-style gaps show.
 """
 
 from __future__ import annotations
@@ -361,9 +361,10 @@ def test_entrance_log_matches_log_file(
         pytest.skip(
             f"openLog did not give the file ({opened.http_status}, status {opened.status})"
         )
-    # Blank lines are not stored in HDFS logs and dropped from local files at the end (§13);
-    # openLog reads the file with BufferedReader.readLine (lines end at \n, \r, \r\n), which
-    # also splits a line the entrance served whole from its cache: both sides are read so.
+    # Blank lines are not stored in HDFS logs and dropped from local files at the end
+    # (ledger: entrance.log.file-flushes); openLog reads the file with BufferedReader.readLine
+    # (lines end at \n, \r, \r\n), which also splits a line the entrance served whole from its
+    # cache: both sides are read so.
     in_entrance = [line for line in read_lines("\n".join(entrance)) if line.strip()]
     in_file = [line for line in read_lines(log[3]) if line.strip()]
     numbered = _numbered(finished)

@@ -1,7 +1,8 @@
 """Progress: a number in [0, 1], non-decreasing within an attempt, 1.0 at any terminal state.
 
-API-FACTS §3.3: `progress = Math.abs(job.getProgress)`, a float starting at 0.0, set to 1.0 on
-any terminal state and reset to 0 on retry (so it may drop when the job enters WaitForRetry).
+Linkis 1.4.0 EntranceRestfulApi.java, EntranceJob.scala: `progress = Math.abs(job.getProgress)`, a
+float starting at 0.0, set to 1.0 on any terminal state and reset to 0 on retry (so it may drop when
+the job enters WaitForRetry).
 """
 
 from __future__ import annotations

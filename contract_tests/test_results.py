@@ -1,7 +1,7 @@
 """Result sets: a succeeded job with rows has `_N.dolphin` files, and paging returns exactly its rows.
 
-API-FACTS §8: `getDirFileTrees` lists one level under `resultLocation` (HDFS order, so
-`_10.dolphin` sorts before `_2.dolphin`); `openFile` pages `.dolphin` rows, `totalPage` is
+Linkis 1.4.0 FsRestfulApi.java: `getDirFileTrees` lists one level under `resultLocation` (HDFS
+order, so `_10.dolphin` sorts before `_2.dolphin`); `openFile` pages `.dolphin` rows, `totalPage` is
 always 0, and clients page until an empty page (linkis-cli `resultHasNextPage`).
 """
 

@@ -184,7 +184,7 @@ def _version() -> VersionTraits:
 def _version_explains(
     case: Case, version: VersionTraits, values: dict[str, str]
 ) -> bool:
-    """A refusal case the version's substring token matching admits (API-FACTS §2.3)."""
+    """A refusal case the version's substring token matching admits (Linkis 1.0.2 TokenAuthentication.scala)."""
     if (
         case.kind != "token"
         or case.expect != "refuse"
@@ -221,7 +221,7 @@ def test_rule_case(
     version = _version()
     if case.kind == "proxy" and not version.proxy_endpoint:
         pytest.skip(
-            f"not applicable: Linkis {version.version} has no /user/proxy (added in 1.0, API-FACTS §0)"
+            f"not applicable: Linkis {version.version} has no /user/proxy (added in 1.0, Linkis 1.0.2 UserRestful.scala)"
         )
     reason = _gateway_skip(case, version.version)
     if reason is not None:
@@ -232,7 +232,7 @@ def test_rule_case(
     ):
         pytest.skip(
             f"not applicable: Linkis {version.version} matches Token-User by substring of the token's users "
-            f"(API-FACTS §2.3), so {case.user!r} is let in ({case.why}); exact from 1.1.1"
+            f"(Linkis 1.0.2 TokenAuthentication.scala), so {case.user!r} is let in ({case.why}); exact from 1.1.1"
         )
     if not row.held:
         # Rule tokens by fingerprint, and the run's own secrets (a gateway may echo them).

@@ -1,9 +1,10 @@
 """Job state machine: legal steps only, the expected end within its bound, terminal stays terminal.
 
-API-FACTS §5 (states and transitions), §7.1 (job history status); the oracle is
-`core.jobstate.first_illegal_step`. 1.5-1.8 also answer `status` for a numeric taskID in place
-of the execID (ledger: entrance.taskid.completed-status); where the release has it, that answer must
-agree with the execID's.
+Linkis 1.4.0 SchedulerEventState.scala and SchedulerEvent.scala (states and transitions),
+QueryTaskVO.java (job history status); the oracle is `core.jobstate.first_illegal_step`. 1.5-1.8
+also answer `status` for a numeric taskID in place of the execID
+(ledger: entrance.taskid.completed-status); where the release has it, that answer must agree with
+the execID's.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ def _envelope(method: str, status: int, message: str, data: dict[str, object]) -
 def _old_gateway(
     cookie: str, *, again: int, history: tuple[int, bool]
 ) -> Callable[..., httpx.Response]:
-    """A gateway answering the version questions like an older Linkis (API-FACTS §2.2, §7.1)."""
+    """A gateway answering the version questions like an older Linkis (Linkis 0.9.4 UserRestful.scala, QueryRestfulApi.java)."""
 
     def handle(request: httpx.Request) -> httpx.Response:
         path = request.url.path

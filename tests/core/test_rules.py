@@ -97,7 +97,7 @@ def test_token_kind_changes_the_expected_shape_in_messages() -> None:
         parse_rules("bob\n", source="tokens", kind="token")
 
 
-# --- semantics (API-FACTS §2.3, §2.4, §13) -----------------------------------------------------
+# --- semantics (ledger: gateway.token.lists; Linkis 1.4.0 ProxyUserUtils.scala) ----------------
 
 
 def test_java_split_drops_trailing_empties_only() -> None:

@@ -1,4 +1,4 @@
-"""core.versions: the version table (API-FACTS §0, §2.2, §2.3, §6, §7.1) and detection."""
+"""core.versions: the version table (sources in `core.versions`' docstring) and detection."""
 
 from __future__ import annotations
 
@@ -23,9 +23,8 @@ from linkis_harness.core.versions import (
 from linkis_harness.errors import ConfigError
 
 V1_EXEC = ExecId.v1(instance="gw:9104", short_id="IDE_alice_shell_0").format()
-LEGACY_EXEC = (
-    "030418IDEhivebdpdwc010004:10087IDE_johnnwang_21"  # API-FACTS §6.2 seed example
-)
+# the 0.x docs' example (Linkis 0.9.4 ZuulEntranceUtils.scala)
+LEGACY_EXEC = "030418IDEhivebdpdwc010004:10087IDE_johnnwang_21"
 
 
 @pytest.mark.parametrize(
@@ -123,7 +122,8 @@ def test_features_by_version() -> None:
 
 
 def test_token_matching_substring_vs_exact() -> None:
-    # §2.3: 0.x checks value.contains(user): bob passes for TOKEN=bobby.
+    # Linkis 0.9.4 TokenAuthentication.scala: 0.x checks value.contains(user): bob passes for
+    # TOKEN=bobby.
     assert token_allows(TokenMatch.SUBSTRING, "bobby", "bob")
     assert not token_allows(TokenMatch.EXACT, "bobby", "bob")
     assert token_allows(TokenMatch.EXACT, "alice,bob", "bob")

@@ -79,7 +79,7 @@ def test_every_family_module_and_check_is_in_checks_md() -> None:
         missing += [f"{module.name}: {n}" for n in names if n not in mentioned]
     assert not missing, (
         "docs/checks.md does not mention these contract_tests modules, markers or checks "
-        f"(add a row with the Linkis behaviour, its API-FACTS section and the fault): {missing}"
+        f"(add a row with the Linkis behaviour, its source (ledger row or Linkis file) and the fault): {missing}"
     )
 
 

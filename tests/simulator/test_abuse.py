@@ -94,7 +94,7 @@ def _assert_no_crash(status: int, body: bytes, what: str) -> None:
             f"{what}: Python crash in the answer (HTTP {status}): {text[:500]}"
         )
     if status >= 500:
-        # Real Linkis' only 5xx is Spring's own error body (API-FACTS §1.1, §13).
+        # Real Linkis' only 5xx is Spring's own error body (ledger: gateway.own-error.body).
         parsed: object = None
         with contextlib.suppress(ValueError):
             parsed = json.loads(text)

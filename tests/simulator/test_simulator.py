@@ -401,7 +401,8 @@ def test_a_simulator_that_cannot_start_says_why() -> None:
         pass
 
 
-# -- the framework's own answers (§1.1, §13) -----------------------------------------------------
+# -- the framework's own answers ------------------------------------------------------------------
+# (ledger: entrance.kill.non-numeric-taskid, ledger: gateway.own-error.body)
 
 
 def _spring(answer: httpx.Response, status: int) -> None:

@@ -38,8 +38,10 @@ SUBMIT_OPERATIONS = {
 LOGOUT_OPERATIONS = ("userLogout", "userLogoutPost")
 # The checks a correct Linkis passes. Not enabled, and why:
 # - negative_data_rejection / positive_data_acceptance: Linkis answers unroutable per-job ids
-#   with HTTP 200 (gateway routing error) and clamps or ignores much bad input (API-FACTS §4, §13).
-# - unsupported_method / allow_header_conformance: /user/* accepts every HTTP method (§2.2).
+#   with HTTP 200 (gateway routing error) and clamps or ignores much bad input
+#   (ledger: gateway.entrance.malformed-execid; Linkis 1.4.0 EntranceRestfulApi.java).
+# - unsupported_method / allow_header_conformance: /user/* accepts every HTTP method
+#   (Linkis 1.4.0 UserRestful.scala).
 # - use_after_free / ensure_resource_availability / object_level_authorization: no
 #   create/delete resource pairs in this API; cross-user checks live in contract_tests.
 CHECKS = (
