@@ -15,6 +15,9 @@ full page of rows already listed (a server without `totalPage`, or one ignoring 
 a server answering new full pages forever (the hard cap, `MAX_ROWS` rows per user) stop the
 listing: the sweep then says so (`SweepResult.incomplete`), kills the run's jobs it did find,
 and does not claim the run proven.
+
+`end_own_jobs` asks jobs the run knows by their submit answer (`load`'s ledger) directly, for
+those job history did not list: their execID proves them the run's own.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ from linkis_harness.core.runmarker import carries, make_marker
 from linkis_harness.errors import HarnessError
 
 __all__ = [
+    "Ended",
     "Listing",
     "SweepResult",
+    "end_own_jobs",
     "marked_tasks",
     "new_marker",
     "sweep_run",
@@ -86,6 +91,16 @@ class Listing:
     rows: int = 0  # rows listed, marked or not
     pages: int = 0
     incomplete: str | None = None  # why paging stopped before the end
+
+
+@dataclass
+class Ended:
+    """What became of jobs asked directly (`end_own_jobs`), by execID."""
+
+    states: dict[str, str] = field(default_factory=dict)  # execID -> terminal state
+    killed: list[str] = field(default_factory=list)  # execIDs a kill was sent to
+    left_running: list[str] = field(default_factory=list)  # read, still unfinished
+    unreadable: list[str] = field(default_factory=list)  # state never readable
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +241,43 @@ def _wire_id(task_id: Any) -> int | str | None:
     )
 
 
+def _end_tasks(
+    pending: dict[str, _Task],
+    deadline: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> tuple[dict[str, str], list[str], dict[str, str | None]]:
+    """Ask each job's state and kill it while unfinished, every round until `deadline`.
+
+    Returns the terminal state of each job that ended, the execIDs a kill was sent to, and
+    the jobs still not ended with the last state read of each (None: never readable).
+    """
+    pending = dict(pending)
+    ended: dict[str, str] = {}
+    killed: list[str] = []
+    last: dict[str, str | None] = dict.fromkeys(pending)
+    while pending:
+        for key, task in list(pending.items()):
+            try:
+                state = _state(task)
+                if state is not None:
+                    last[key] = state
+                if is_terminal(state):
+                    ended[key] = str(state)
+                    del pending[key]
+                    continue
+                if task.exec_id is not None:
+                    task.owner.kill(task.exec_id, _wire_id(task.task_id))
+                    if task.exec_id not in killed:
+                        killed.append(task.exec_id)
+            except HarnessError:
+                continue  # asked again next round; the target may be recovering
+        if not pending or clock() >= deadline:
+            break
+        sleep(ROUND)
+    return ended, killed, {key: last[key] for key in pending}
+
+
 def sweep_run(
     clients: Iterable[LinkisClient],
     marker: str,
@@ -267,24 +319,34 @@ def sweep_run(
     for tid, task in tasks.items():
         result.marked[tid] = task.status or "?"
     deadline = max(deadline, clock() + grace / 2)
-    while pending:
-        for tid, task in list(pending.items()):
-            try:
-                state = _state(task)
-                if is_terminal(state):
-                    result.marked[tid] = str(state)
-                    del pending[tid]
-                    continue
-                if task.exec_id is not None:
-                    task.owner.kill(task.exec_id, _wire_id(task.task_id))
-                    if task.exec_id not in result.killed:
-                        result.killed.append(task.exec_id)
-            except HarnessError:
-                continue  # asked again next round; the target may be recovering
-        if not pending or clock() >= deadline:
-            break
-        sleep(ROUND)
-    result.left_running = [
-        task.exec_id or f"taskID {tid}" for tid, task in pending.items()
-    ]
+    ended, result.killed, left = _end_tasks(pending, deadline, sleep, clock)
+    result.marked.update(ended)
+    result.left_running = [pending[tid].exec_id or f"taskID {tid}" for tid in left]
     return result
+
+
+def end_own_jobs(
+    owner: LinkisClient,
+    jobs: Iterable[tuple[str, Any]],
+    *,
+    grace: float = GRACE,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Ended:
+    """Ask each job directly and kill it while unfinished, as `owner`; say how each ended.
+
+    `jobs` are (execID, taskID) pairs the run's own submit answers named (so they are the
+    run's jobs without the marker being read). The state comes from the entrance by execID,
+    else from job history by taskID; a job not ended is killed by execID, again every round
+    until it ends or `grace` passes. A job whose state is never readable is `unreadable`.
+    """
+    pending = {
+        exec_id: _Task(owner, task_id, exec_id, None) for exec_id, task_id in jobs
+    }
+    ended, killed, left = _end_tasks(pending, clock() + grace, sleep, clock)
+    return Ended(
+        states=ended,
+        killed=killed,
+        left_running=[e for e, state in left.items() if state is not None],
+        unreadable=[e for e, state in left.items() if state is None],
+    )
