@@ -2,23 +2,31 @@
 
 Every job the run submits carries the run's marker (`core.runmarker`), written to the ledger
 before Locust starts. Cleanup is the sweep `check` uses too (`client.sweep`): job history is
-listed for the run's window, the jobs carrying the marker and not finished are killed, and each
-is asked again until it ended, so "left running 0" covers every job of the run, also those whose
-submit answer was garbled, timed out or failed a check (they never reach the ledger). A job
-without the marker is never touched. The ledger (what the users saw) only feeds the accounting.
-Cleanup obeys `--rate-limit` through the client's guard but never the job budget.
+listed for the run's window (paged to its end, however long the run), the jobs carrying the
+marker and not finished are killed, and each is asked again until it ended, so "left running 0"
+covers every job of the run, also those whose submit answer was garbled, timed out or failed a
+check (they never reach the ledger). A job without the marker is never touched.
+
+The ledger (what the users saw) feeds the accounting, and covers a job job history does not
+list: one the users saw finish (`finished`, a terminal state) is proven ended by that; one they
+did not is asked directly (`client.sweep.end_own_jobs`: entrance status by execID, else job
+history by taskID) and killed while unfinished -- its submit answer named it, so it is the run's
+own. Only a job whose state cannot be read at all counts as not readable. Cleanup obeys
+`--rate-limit` through the client's guard but never the job budget.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from linkis_harness.client import LinkisClient
-from linkis_harness.client.sweep import sweep_run
+from linkis_harness.client.sweep import end_own_jobs, sweep_run
 from linkis_harness.core.jobstate import TERMINAL
 
 __all__ = ["Cleanup", "Ledger", "clean_up", "print_cleanup"]
@@ -73,9 +81,21 @@ class Cleanup:
 
 
 def clean_up(
-    client: LinkisClient, ledger: Ledger, out: TextIO, *, since: float | None = None
+    client: LinkisClient,
+    ledger: Ledger,
+    out: TextIO,
+    *,
+    since: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Cleanup:
-    """Kill every unfinished job carrying the run's marker; account for them against the ledger."""
+    """Kill every unfinished job of the run; account for them against the ledger.
+
+    The run's jobs are those carrying its marker in job history and those of the ledger (a
+    submit answer named them). A ledger job job history does not list is proven ended by the
+    users' own view of its end, else asked directly and killed while unfinished; it counts as
+    not readable only when its state cannot be read.
+    """
     result = Cleanup(submitted=len(ledger.submitted))
     for exec_id in ledger.submitted:
         if exec_id in ledger.finished:
@@ -87,13 +107,13 @@ def clean_up(
     if start is None:
         result.unreadable.append("(the ledger names no start time)")
         return result
-    swept = sweep_run([client], ledger.marker, since=start)
-    if swept.unreadable is not None:
-        out.write(f"load: cleanup: {swept.unreadable}\n")
-        result.unreadable.append(f"(job history: {swept.unreadable})")
-        return result
-    if swept.killed:
-        out.write(f"load: cleanup: killed {len(swept.killed)} job(s) of the run\n")
+    swept = sweep_run([client], ledger.marker, since=start, sleep=sleep, clock=clock)
+    for problem in (swept.unreadable, swept.incomplete):
+        if problem is not None:
+            # Jobs of the run only job history knows (no usable submit answer) are not
+            # proven ended: the listing failed or stopped short.
+            out.write(f"load: cleanup: {problem}\n")
+            result.unreadable.append(f"(job history: {problem})")
     by_task = {str(job.get("task_id")): e for e, job in ledger.submitted.items()}
     for task_id, status in swept.marked.items():
         seen = by_task.get(task_id)
@@ -107,15 +127,32 @@ def clean_up(
             result.killed += 1
         elif status in _TERMINAL:
             result.ended_after_stop[status] += 1
-    missing = [
-        e
+    result.left_running = list(swept.left_running)
+    # Ledger jobs job history did not list. Seen finishing by their user: that is the proof.
+    # Otherwise each is asked directly and killed while unfinished.
+    unlisted = [
+        (e, j.get("task_id"))
         for e, j in ledger.submitted.items()
         if str(j.get("task_id")) not in swept.marked
+        and ledger.finished.get(e) not in _TERMINAL
     ]
-    # A job the users saw submitted but job history does not show with the marker cannot be
-    # proven ended: it counts as not readable.
-    result.unreadable += missing
-    result.left_running = list(swept.left_running)
+    killed = list(swept.killed)
+    if unlisted:
+        out.write(
+            f"load: cleanup: asking {len(unlisted)} job(s) of the ledger job history "
+            "did not list directly\n"
+        )
+        ended = end_own_jobs(client, unlisted, sleep=sleep, clock=clock)
+        for state in ended.states.values():
+            if state == "Cancelled":
+                result.killed += 1
+            else:
+                result.ended_after_stop[state] += 1
+        result.left_running += ended.left_running
+        result.unreadable += ended.unreadable
+        killed += ended.killed
+    if killed:
+        out.write(f"load: cleanup: killed {len(killed)} job(s) of the run\n")
     return result
 
 
@@ -136,10 +173,6 @@ def print_cleanup(cleanup: Cleanup, out: TextIO) -> None:
             else ""
         )
         + f", left running {len(cleanup.left_running) + len(cleanup.unreadable)}"
-        + (
-            f" ({len(cleanup.unreadable)} not readable in job history)"
-            if cleanup.unreadable
-            else ""
-        )
+        + (f" ({len(cleanup.unreadable)} not readable)" if cleanup.unreadable else "")
         + "\n"
     )
