@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -408,6 +409,29 @@ def test_goldens_cite_a_ledger_row_or_a_linkis_file() -> None:
         assert match["row"] is None or match["row"] in rows, (
             f"{path.name}: no row {match['row']}"
         )
+
+
+def test_goldens_that_cite_a_ledger_row_are_an_answer_of_that_row() -> None:
+    # A golden citing a row is that row's answer at some release line: HTTP code, status,
+    # message and data keys as the row says (the ledger's own matcher; a row's data values
+    # are those of its probe's request, so only their presence is asked here).
+    rows = {row.id: row for row in load_ledger()}
+    cited = 0
+    for path in _goldens():
+        golden = _load_golden(path)
+        match = GOLDEN_SOURCE.match(golden["source"])
+        if match is None or match["row"] is None:
+            continue
+        cited += 1
+        answers = rows[match["row"]].answers
+        wrong = [
+            replace(a, data=dict.fromkeys(a.data, "*")).mismatches(
+                golden["http_status"], golden["body"]
+            )
+            for a in answers
+        ]
+        assert any(not w for w in wrong), f"{path.name}: {wrong}"
+    assert cited >= 2
 
 
 @pytest.mark.parametrize(
