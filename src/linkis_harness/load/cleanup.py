@@ -119,14 +119,8 @@ def clean_up(
         seen = by_task.get(task_id)
         if seen is None:
             result.history_only[status] += 1
-        elif seen in ledger.finished:
-            continue
-        elif status == "Cancelled":
-            # Killed by its user at the stop or by this cleanup. Any other terminal state:
-            # it ended on its own first (a kill of a finished job changes nothing, #4733).
-            result.killed += 1
-        elif status in _TERMINAL:
-            result.ended_after_stop[status] += 1
+        elif seen not in ledger.finished:
+            _count_end(result, status)
     result.left_running = list(swept.left_running)
     # Ledger jobs job history did not list. Seen finishing by their user: that is the proof.
     # Otherwise each is asked directly and killed while unfinished.
@@ -144,16 +138,23 @@ def clean_up(
         )
         ended = end_own_jobs(client, unlisted, sleep=sleep, clock=clock)
         for state in ended.states.values():
-            if state == "Cancelled":
-                result.killed += 1
-            else:
-                result.ended_after_stop[state] += 1
+            _count_end(result, state)
         result.left_running += ended.left_running
         result.unreadable += ended.unreadable
         killed += ended.killed
     if killed:
         out.write(f"load: cleanup: killed {len(killed)} job(s) of the run\n")
     return result
+
+
+def _count_end(result: Cleanup, state: str) -> None:
+    """Count how a job of the run that its users did not see finish ended after the stop."""
+    if state == "Cancelled":
+        # Killed by its user at the stop or by this cleanup. Any other terminal state: it
+        # ended on its own first (a kill of a finished job changes nothing, #4733).
+        result.killed += 1
+    elif state in _TERMINAL:
+        result.ended_after_stop[state] += 1
 
 
 def print_cleanup(cleanup: Cleanup, out: TextIO) -> None:
