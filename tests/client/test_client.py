@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import shlex
 import socket
+import ssl
 from collections.abc import Iterator
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from linkis_harness import config
 from linkis_harness.client import TICKET_COOKIES, LinkisClient
 from linkis_harness.client.polling import is_terminal, wait_for_terminal
+from linkis_harness.client.transport import tls_verify
 from linkis_harness.errors import ConfigError, LoginFailed, TargetUnreachable
 from linkis_harness.resources import data_dir
 from linkis_harness.resources.workloads import load_workloads
@@ -287,3 +289,14 @@ def test_timeout_reaches_httpx_and_insecure_shows_in_curl() -> None:
     with httpx.Client(transport=httpx.MockTransport(gateway)) as http:
         answer = LinkisClient(settings, http=http).user_info()
     assert shlex.split(answer.curl())[:3] == ["curl", "-sS", "-k"]
+
+
+def test_clients_share_one_verifying_tls_context_and_insecure_verifies_nothing() -> (
+    None
+):
+    """Building a verifying context loads the whole CA bundle: once per process, not per client."""
+    first, second = tls_verify(False), tls_verify(False)
+    assert isinstance(first, ssl.SSLContext)
+    assert first is second
+    assert first.verify_mode == ssl.CERT_REQUIRED
+    assert tls_verify(True) is False

@@ -19,7 +19,7 @@ import httpx
 
 from linkis_harness.client.answer import Answer, decode_answer
 from linkis_harness.client.endpoints import LinkisEndpoints
-from linkis_harness.client.transport import build_request, exchange
+from linkis_harness.client.transport import build_request, exchange, tls_verify
 from linkis_harness.config import Settings
 from linkis_harness.errors import ConfigError, LoginFailed, NotLinkis
 from linkis_harness.safety import DryRunStop, RequestGuard, describe_request, redact
@@ -49,7 +49,7 @@ class LinkisClient(LinkisEndpoints):
         self._own_http = http is None
         self._http = http or httpx.Client(
             timeout=settings.timeout,
-            verify=not settings.insecure,
+            verify=tls_verify(settings.insecure),
             follow_redirects=False,
         )
         self._ticket: tuple[str, str] | None = None

@@ -6,7 +6,9 @@ line naming the likely cause (refused, DNS, TLS, timeout) and a hint.
 
 from __future__ import annotations
 
+import functools
 import json as jsonlib
+import ssl
 import time
 from collections.abc import Mapping
 
@@ -14,7 +16,27 @@ import httpx
 
 from linkis_harness.errors import TargetUnreachable
 
-__all__ = ["build_request", "describe_unreachable", "exchange", "query_param"]
+__all__ = [
+    "build_request",
+    "describe_unreachable",
+    "exchange",
+    "query_param",
+    "tls_verify",
+]
+
+
+@functools.cache
+def _verifying_context() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
+
+
+def tls_verify(insecure: bool) -> ssl.SSLContext | bool:
+    """Return `verify=` for an httpx client: False under --insecure, else the shared context.
+
+    httpx builds a new context for every client and loads the whole CA bundle into it (~70 ms of
+    CPU each); a run builds dozens of clients, so they share one (contexts are thread-safe).
+    """
+    return False if insecure else _verifying_context()
 
 
 def describe_unreachable(target: str, exc: httpx.TransportError, timeout: float) -> str:

@@ -12,6 +12,7 @@ import schemathesis
 from schemathesis import Case
 
 from linkis_harness.client import TICKET_COOKIES
+from linkis_harness.client.transport import tls_verify
 from linkis_harness.config import Settings
 from linkis_harness.suite import settings as suite_settings
 
@@ -22,7 +23,9 @@ TICKET = TICKET_COOKIES[
 
 def _login_ticket(settings: Settings) -> tuple[str, str]:
     """Log in as the main user (the auth provider's `get`); return the cookie's name and value."""
-    with httpx.Client(timeout=settings.timeout, verify=not settings.insecure) as http:
+    with httpx.Client(
+        timeout=settings.timeout, verify=tls_verify(settings.insecure)
+    ) as http:
         answer = http.post(
             settings.api_base + "/user/login",
             json={"userName": settings.user, "password": settings.password},

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from linkis_harness.client import Answer, LinkisClient
+from linkis_harness.client.transport import tls_verify
 from linkis_harness.config import Settings
 from linkis_harness.core.rulecases import ANY_USER, UNKNOWN_TOKEN, Case, ProxyMode
 from linkis_harness.core.versions import Version
@@ -78,13 +79,15 @@ class MatrixRunner:
     def _pool(self, source: str | None) -> httpx.Client:
         """Return a connection pool whose connections leave from `source` (None: the default route)."""
         transport = (
-            httpx.HTTPTransport(local_address=source, verify=not self.settings.insecure)
+            httpx.HTTPTransport(
+                local_address=source, verify=tls_verify(self.settings.insecure)
+            )
             if source is not None
             else None
         )
         return httpx.Client(
             timeout=self.settings.timeout,
-            verify=not self.settings.insecure,
+            verify=tls_verify(self.settings.insecure),
             follow_redirects=False,
             cookies=CookieJar(policy=_NoCookies()),
             transport=transport,
