@@ -305,3 +305,15 @@ def test_violation_evidence_becomes_the_reproducer() -> None:
         "response": "HTTP 200 (application/json)\n{}",
     }
     assert findings.evidence_in("no evidence here") is None
+
+
+def test_the_suite_keeps_hypothesis_tables_in_a_cache_that_outlives_the_run(
+    tmp_path: Path,
+) -> None:
+    """Each run's suite starts in a new temporary directory; its hypothesis store does not."""
+    run = _run(tmp_path)
+    env = check_runner.pytest_environment(run, None, {"XDG_CACHE_HOME": "/c"})
+    assert env["HYPOTHESIS_STORAGE_DIRECTORY"] == "/c/linkis-harness/hypothesis"
+    chosen = {"XDG_CACHE_HOME": "/c", "HYPOTHESIS_STORAGE_DIRECTORY": "/mine"}
+    env = check_runner.pytest_environment(run, None, chosen)
+    assert env["HYPOTHESIS_STORAGE_DIRECTORY"] == "/mine"

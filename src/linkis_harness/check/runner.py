@@ -49,6 +49,7 @@ _DEFAULT_TOKEN_RULES = ("rules", "tokens.properties")
 _DEFAULT_TOKEN_TABLE = ("rules", "tokens.csv")
 _POLL = 0.2
 _GRACE = 20.0  # seconds pytest gets after Ctrl-C to tear down (kill its jobs)
+_HYPOTHESIS_STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,7 +457,27 @@ def pytest_environment(
     # pytest rewrites the asserts of every plugin module (schemathesis, hypothesis) on each start
     # unless it may cache the result: ~5 s of CPU per run without the cache.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if _HYPOTHESIS_STORAGE not in env:
+        cache = _hypothesis_cache(env)
+        if cache is not None:
+            env[_HYPOTHESIS_STORAGE] = str(cache)
     return env
+
+
+def _hypothesis_cache(env: dict[str, str]) -> Path | None:
+    """Where the suite's hypothesis keeps its Unicode tables between runs (None: no home).
+
+    The suite runs in a fresh temporary directory, where hypothesis would rebuild its tables of
+    the characters a codec can encode (~1.5 s of CPU) on every run; it keeps no example database
+    (the suite's settings turn it off), so nothing else is stored there.
+    """
+    base = env.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
+    return Path(base) / "linkis-harness" / "hypothesis"
 
 
 class _Suite:
