@@ -22,7 +22,6 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from tests.support.gatewayrules import (
     sim_args,
     write_gateway_rules,
 )
+from tests.support.jobs import MINUTE_JOB
 
 pytestmark = pytest.mark.slow
 
@@ -317,31 +317,11 @@ def _run_fault(fault: str, base: Path) -> CheckRun:
         )
 
 
-@pytest.fixture(scope="module")
-def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckRun]:
-    """Run `check` against every fault, two at a time (2 cores), and keep what each said."""
-    base = tmp_path_factory.mktemp("faults")
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = dict(
-            zip(
-                sorted(FAULTS),
-                pool.map(lambda f: _run_fault(f, base), sorted(FAULTS)),
-                strict=True,
-            )
-        )
-    wall = time.monotonic() - started
-    print(f"\n{len(runs)} fault runs in {wall:.1f}s wall")  # noqa: T201 - shown with -s
-    for name, result in runs.items():
-        print(f"  {name:<26} exit {result.code} {result.seconds:5.1f}s")  # noqa: T201
-    return runs
-
-
 @pytest.mark.parametrize("fault", sorted(FIRES))
 def test_fault_fails_exactly_its_checks_and_the_other_families_hold(
-    fault: str, fault_runs: dict[str, CheckRun]
+    fault: str, tmp_path: Path
 ) -> None:
-    result = fault_runs[fault]
+    result = _run_fault(fault, tmp_path)
     assert result.code == 1, f"{fault}: exit {result.code}\n{result.out}\n{result.err}"
     failed = failed_checks(result)
     maybe = MAY_ALSO_FIRE.get(fault, {})
@@ -425,13 +405,20 @@ def test_unknown_marker_exits_2(tmp_path: Path) -> None:
 # -- reports, reproducers, secrets, quirks ---------------------------------------------------
 
 
-def test_report_dir_holds_junit_results_and_reproducers(
-    fault_runs: dict[str, CheckRun],
-) -> None:
-    result = fault_runs["envelope-shape"]
-    assert result.report_dir is not None
-    report = result.report_dir
-    junit = report.parent / "ci" / "envelope-shape.xml"
+def test_report_dir_holds_junit_results_and_reproducers(tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    junit = tmp_path / "ci" / "envelope-shape.xml"
+    with _sim("envelope-shape") as url:
+        result = check(
+            url,
+            "--profile",
+            "smoke",
+            "-m",
+            "envelope",
+            "--junit-xml",
+            str(junit),
+            report_dir=report,
+        )
     tree = ET.parse(report / "junit.xml")
     suite = tree.getroot().find("testsuite")
     assert suite is not None
@@ -440,7 +427,6 @@ def test_report_dir_holds_junit_results_and_reproducers(
     assert result.results is not None
     failures = [r for r in result.results["results"] if r["outcome"] == "failed"]  # type: ignore[union-attr]
     assert failures
-    # A full run: the envelope failures, and the schema's on the same defect (FIRES).
     first = next(f for f in failures if f["violation"]["check"] == "envelope")
     assert first["reproducer"]["curl"].startswith("curl ")
     assert "HTTP " in first["reproducer"]["response"]
@@ -503,8 +489,9 @@ def _unfinished_jobs(url: str) -> list[object]:
     ]
 
 
-def test_ctrl_c_stops_the_suite_and_kills_its_jobs() -> None:
-    with _sim() as url:
+def test_ctrl_c_stops_the_suite_and_kills_its_jobs(tmp_path: Path) -> None:
+    (tmp_path / "minute.yaml").write_text(MINUTE_JOB, encoding="utf-8")
+    with start_simulator(speed=1.0) as sim:
         env = {k: v for k, v in os.environ.items() if not k.startswith("LINKIS_")}
         env["LINKIS_PASSWORD"] = PASSWORD
         proc = subprocess.Popen(
@@ -514,36 +501,40 @@ def test_ctrl_c_stops_the_suite_and_kills_its_jobs() -> None:
                 "linkis_harness",
                 "check",
                 "--target",
-                url,
+                sim.url,
                 "--user",
                 "alice",
                 "--profile",
                 "smoke",
+                "--workloads",
+                str(tmp_path),
                 "-m",
-                "kill or crash",
+                "states",
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             env=env,
         )
-        assert proc.stdout is not None
-        seen = []
-        for line in proc.stdout:
-            seen.append(line)
-            if line.startswith("  ") and ("kill" in line or "crash" in line):
-                break  # a check has finished: jobs of the run exist now
-        proc.send_signal(signal.SIGINT)
-        rest, _ = proc.communicate(timeout=90)
-        output = "".join(seen) + rest
+        try:
+            deadline = time.monotonic() + 60
+            while "Running" not in _unfinished_jobs(sim.url):
+                assert proc.poll() is None, "the run ended before its job ran"
+                assert time.monotonic() < deadline, "the run's job never ran"
+                time.sleep(0.2)
+            proc.send_signal(signal.SIGINT)
+            output, _ = proc.communicate(timeout=90)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
         assert proc.returncode == 2, output
         assert "interrupted" in output
         assert "Traceback" not in output
         assert "held" not in output  # a run cut short never says it held
         deadline = time.monotonic() + 10
-        while _unfinished_jobs(url) and time.monotonic() < deadline:
+        while _unfinished_jobs(sim.url) and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert _unfinished_jobs(url) == []
+        assert _unfinished_jobs(sim.url) == []
 
 
 # -- the gateway's own rules (issue 15) -------------------------------------------------------

@@ -23,6 +23,7 @@ from linkis_harness.client import LinkisClient
 from linkis_harness.client.polling import is_terminal
 from linkis_harness.resources import data_dir
 from linkis_harness.simulator.launch import start_simulator
+from tests.support.jobs import MINUTE_JOB
 
 pytestmark = pytest.mark.slow
 
@@ -102,14 +103,16 @@ def _unfinished(client: LinkisClient) -> list[tuple[object, object]]:
     ]
 
 
-def test_ctrl_c_kills_the_jobs_the_suite_left_running() -> None:
-    # Real speed: the long job runs 60 s, so only the session's cleanup can end it in time.
+def test_ctrl_c_kills_the_jobs_the_suite_left_running(tmp_path: Path) -> None:
+    # Real speed: the states family polls a 60 s job to its end, so the suite is mid-run while
+    # the job is Running, and only the session's cleanup can end it in time.
+    (tmp_path / "minute.yaml").write_text(MINUTE_JOB, encoding="utf-8")
     with start_simulator(speed=1.0) as sim:
         argv = [
             sys.executable,
             "-m",
             "pytest",
-            str(SUITE / "test_kill.py"),
+            str(SUITE / "test_states.py"),
             "-c",
             os.devnull,
             "--rootdir",
@@ -125,6 +128,8 @@ def test_ctrl_c_kills_the_jobs_the_suite_left_running() -> None:
             "alice",
             "--linkis-profile",
             "smoke",
+            "--linkis-workloads",
+            str(tmp_path),
         ]
         env = {k: v for k, v in os.environ.items() if not k.startswith("LINKIS_")}
         env |= {"LINKIS_PASSWORD": "alice123", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}

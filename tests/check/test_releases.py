@@ -14,7 +14,6 @@ import io
 import json
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,53 +181,33 @@ def test_check_passes_against_every_release(
     assert release_line(detected) == DETECTED_LINE[line], detected
 
 
-@pytest.fixture(scope="module")
-def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckRun]:
-    """Each (fault, line) run once, two at a time (2 cores); the wall time is printed."""
-    base = tmp_path_factory.mktemp("release-faults")
-
-    def one(case: tuple[str, str]) -> CheckRun:
-        fault, line = case
-        profile = "standard" if fault in STANDARD_ONLY else "smoke"
-        served: tuple[str, ...] = ()
-        checked: tuple[str, ...] = ()
-        if fault in GATEWAY_FAULTS:  # the token table and access control to break
-            table, props = write_gateway_rules(base / f"{fault}@{line}-rules")
-            served = sim_args(table, props, version=line)
-            checked = rule_args(table, props)
-        return _check(
-            line,
-            base / f"{fault}@{line}",
-            "--profile",
-            profile,
-            "-m",
-            FAULTS[fault].family,
-            *checked,
-            fault=fault,
-            served=served,
-        )
-
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = dict(
-            zip(
-                (f"{f}@{v}" for f, v in FAULT_CASES),
-                pool.map(one, FAULT_CASES),
-                strict=True,
-            )
-        )
-    wall = time.monotonic() - started
-    print(f"\n{len(runs)} fault×release runs in {wall:.1f}s wall")  # noqa: T201 - with -s
-    for name, result in runs.items():
-        print(f"  {name:<32} exit {result.code} {result.seconds:5.1f}s")  # noqa: T201
-    return runs
+def _fault_run(fault: str, line: str, base: Path) -> CheckRun:
+    """`check` of the fault's family against the simulator serving `line` with `fault`."""
+    profile = "standard" if fault in STANDARD_ONLY else "smoke"
+    served: tuple[str, ...] = ()
+    checked: tuple[str, ...] = ()
+    if fault in GATEWAY_FAULTS:  # the token table and access control to break
+        table, props = write_gateway_rules(base / "rules")
+        served = sim_args(table, props, version=line)
+        checked = rule_args(table, props)
+    return _check(
+        line,
+        base / "report",
+        "--profile",
+        profile,
+        "-m",
+        FAULTS[fault].family,
+        *checked,
+        fault=fault,
+        served=served,
+    )
 
 
 @pytest.mark.parametrize(("fault", "line"), FAULT_CASES)
 def test_fault_is_caught_under_the_release(
-    fault: str, line: str, fault_runs: dict[str, CheckRun]
+    fault: str, line: str, tmp_path: Path
 ) -> None:
-    result = fault_runs[f"{fault}@{line}"]
+    result = _fault_run(fault, line, tmp_path)
     assert result.code == 1, (
         f"{fault}@{line}: exit {result.code}\n{result.out}\n{result.err}"
     )

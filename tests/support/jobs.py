@@ -17,6 +17,19 @@ from linkis_harness.core.runmarker import carries
 
 TERMINAL = {"Succeed", "Failed", "Cancelled", "Timeout"}
 MARKER_LINE = re.compile(r"linkis-harness-run: (lh-\d{8}T\d{6}-[0-9a-f]{8})")
+# A workload the states family polls to its end: at speed 1 it runs 60 s, so a suite is surely
+# mid-run while the job is Running (a suite of short jobs can end before an interrupt arrives).
+MINUTE_JOB = """\
+name: shell-minute
+engineType: shell-1
+runType: shell
+code: |
+  # linkis-sim: duration=60 lines=10 rows=0
+  sleep 60
+expect: {status: Succeed, within: 120}
+weight: 1
+profiles: [smoke]
+"""
 
 
 @contextmanager

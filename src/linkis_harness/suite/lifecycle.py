@@ -175,6 +175,10 @@ RUNNING_POLLS = 30
 RUNNING_INTERVAL = 0.1
 
 
+class _Stopped(Exception):
+    """The run is stopping (Ctrl-C): a poller of `JobTracker.run_all` ends early."""
+
+
 class JobTracker:
     """Every job the suite submitted, so none is left running when the session ends."""
 
@@ -184,6 +188,7 @@ class JobTracker:
         self._jobs: list[SubmittedJob] = []
         self._ended: set[str] = set()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self.clients: list[LinkisClient] = []
         self.marker = marker if marker is not None else new_marker()
         self.since = since if since is not None else time.time()
@@ -239,6 +244,7 @@ class JobTracker:
             interval=POLL_INTERVAL,
             max_interval=POLL_MAX_INTERVAL,
             task_id=_task_id(job.task_id),
+            sleep=self._pause,
         )
         now = time.monotonic()
         finished = FinishedJob(job, observations, now - job.submitted_at)
@@ -288,9 +294,22 @@ class JobTracker:
         submitted = [self.submit(client, w) for w in workloads]
         if not submitted:
             return {}
-        with ThreadPoolExecutor(max_workers=len(submitted)) as pool:
+        pool = ThreadPoolExecutor(max_workers=len(submitted))
+        try:
             done = list(pool.map(self.finish, submitted))
+        except BaseException:
+            # Ctrl-C (or a failure): the pollers stop at their next pause instead of following
+            # every job to its end; the session's cleanup kills the jobs.
+            self._stopping.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         return {f.workload.name: f for f in done}
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep between two polls of `finish`; raise `_Stopped` once the run is stopping."""
+        if self._stopping.wait(seconds):
+            raise _Stopped
 
     def stop(self, job: SubmittedJob) -> bool:
         """Kill `job` unless it is known or seen to have ended; say whether a kill was sent.
