@@ -41,6 +41,7 @@ from tests.support.gatewayrules import (
     write_gateway_rules,
 )
 from tests.support.jobs import MINUTE_JOB
+from tests.support.processes import interruptible
 
 pytestmark = pytest.mark.slow
 
@@ -515,6 +516,7 @@ def test_ctrl_c_stops_the_suite_and_kills_its_jobs(tmp_path: Path) -> None:
             stderr=subprocess.STDOUT,
             text=True,
             env=env,
+            preexec_fn=interruptible,
         )
         try:
             deadline = time.monotonic() + 60

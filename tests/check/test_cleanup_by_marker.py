@@ -25,6 +25,7 @@ from tests.support.jobs import (
     start_outside_job,
     status_of,
 )
+from tests.support.processes import interruptible
 
 pytestmark = pytest.mark.slow
 
@@ -89,8 +90,7 @@ def test_ctrl_c_kills_the_runs_jobs_and_no_other() -> None:
         proc = subprocess.Popen(
             [sys.executable, "-m", "linkis_harness", "check", "--target", sim.url,
              "--user", "alice", "--profile", "smoke", "-m", "kill or crash"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        )  # fmt: skip
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, preexec_fn=interruptible)  # fmt: skip
         assert proc.stdout is not None
         seen = []
         for line in proc.stdout:

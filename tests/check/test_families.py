@@ -24,6 +24,7 @@ from linkis_harness.client.polling import is_terminal
 from linkis_harness.resources import data_dir
 from linkis_harness.simulator.launch import start_simulator
 from tests.support.jobs import MINUTE_JOB
+from tests.support.processes import interruptible
 
 pytestmark = pytest.mark.slow
 
@@ -144,6 +145,7 @@ def test_ctrl_c_kills_the_jobs_the_suite_left_running(tmp_path: Path) -> None:
                 stderr=subprocess.STDOUT,
                 text=True,
                 env=env,
+                preexec_fn=interruptible,
             )
             try:
                 running = _wait_until(

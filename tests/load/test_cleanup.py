@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from linkis_harness.simulator.launch import RunningSimulator, start_simulator
+from tests.support.processes import interruptible
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +63,12 @@ def _start(
         "PATH": "/usr/bin:/bin",
     }
     return subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=interruptible,
     )
 
 

@@ -24,6 +24,7 @@ from tests.support.jobs import (
     start_outside_job,
     status_of,
 )
+from tests.support.processes import interruptible
 
 pytestmark = pytest.mark.slow
 
@@ -53,8 +54,7 @@ def _load(url: str, workloads: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "linkis_harness", "load", "--target", url, "--users", "3",
          "--spawn-rate", "3", "--workloads", str(workloads), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=interruptible)  # fmt: skip
 
 
 def _assert_only_the_runs_jobs_ended(url: str, outside: int, marker: str) -> list[str]:
