@@ -30,6 +30,7 @@ import pytest
 from linkis_harness.cli import run
 from linkis_harness.client import LinkisClient
 from linkis_harness.config import Settings
+from linkis_harness.core.versions import release_line
 from linkis_harness.resources import data_dir
 from linkis_harness.simulator.faults import FAULTS
 from linkis_harness.simulator.launch import start_simulator
@@ -351,6 +352,10 @@ def test_faithful_simulator_passes_every_check(profile: str, tmp_path: Path) -> 
     assert all("token" in g["reason"] for g in result.results["not_run"]), result.out  # type: ignore[union-attr]
     families = result.results["families"]  # type: ignore[index]
     assert {"envelope", "schema", "crash", "auth"} <= set(families)
+    # `serve` imitates the newest line (1.8) by default, which detection tells as 1.7 (the
+    # older lines: tests/check/test_releases.py).
+    detected = str(result.results["linkis_version"])
+    assert release_line(detected) == "1.7", detected
     cassette = (tmp_path / "cassette.yaml").read_text(encoding="utf-8")
     assert "/api/rest_j/v1/entrance/submit" in cassette
     assert "status: 200" in cassette

@@ -11,6 +11,7 @@ import pytest
 from linkis_harness.check import report
 from linkis_harness.check import runner as check_runner
 from linkis_harness.config import Settings
+from linkis_harness.core.families import FAMILIES
 from linkis_harness.core.options import RUN_CONFIG_VAR, decode_run_config
 from linkis_harness.resources import data_dir
 from linkis_harness.safety import SafetyPolicy
@@ -317,3 +318,27 @@ def test_the_suite_keeps_hypothesis_tables_in_a_cache_that_outlives_the_run(
     chosen = {"XDG_CACHE_HOME": "/c", "HYPOTHESIS_STORAGE_DIRECTORY": "/mine"}
     env = check_runner.pytest_environment(run, None, chosen)
     assert env["HYPOTHESIS_STORAGE_DIRECTORY"] == "/mine"
+
+
+@pytest.mark.parametrize(
+    ("markers", "files"),
+    [
+        ("envelope", ["test_envelope.py"]),
+        ("log or kill", ["test_log.py", "test_kill.py"]),
+        ("not (schema or rules)", None),  # nine families: listed below
+        (None, []),
+        ("hypothesis", []),  # a marker other than a family: pytest decides
+        ("log and slow", []),
+        ("nosuchfamily", []),
+        ("log or", []),  # not an expression: pytest says why
+    ],
+)
+def test_the_suite_collects_only_the_family_files_minus_m_selects(
+    markers: str | None, files: list[str] | None
+) -> None:
+    suite = data_dir("contract_tests")
+    paths = check_runner.suite_paths(suite, markers)
+    if files is None:
+        files = [f"test_{f}.py" for f in FAMILIES if f not in ("schema", "rules")]
+    expected = [str(suite / f) for f in files] if files else [str(suite)]
+    assert sorted(paths) == sorted(expected)

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -33,6 +33,7 @@ from linkis_harness.check import report
 from linkis_harness.check.terminal import CheckProgress
 from linkis_harness.client.sweep import new_marker
 from linkis_harness.config import RUN_CONFIG_VAR, Settings
+from linkis_harness.core.families import FAMILIES
 from linkis_harness.core.versions import Version
 from linkis_harness.errors import ConfigError, ExitCode, HarnessError
 from linkis_harness.reports.checkpage import write_check_report
@@ -389,7 +390,7 @@ def pytest_command(
         sys.executable,
         "-m",
         "pytest",
-        str(suite),
+        *suite_paths(suite, run.markers),
         "-c",
         os.devnull,
         "--rootdir",
@@ -419,6 +420,40 @@ def pytest_command(
     if run.markers:
         argv += ["-m", run.markers]
     return argv
+
+
+def suite_paths(suite: Path, markers: str | None) -> list[str]:
+    """Return what pytest collects: only the files `-m` can select, when it names families only.
+
+    Each `contract_tests/test_<family>.py` marks all its tests with its family alone, so a file
+    whose family the expression rejects has nothing to run, and importing it costs a run up to a
+    second (the schema family loads the spec and builds its tests at import). An expression
+    naming anything else (`hypothesis`, an unknown name) keeps the whole directory: pytest
+    decides, and says so when nothing is selected.
+    """
+    whole = [str(suite)]
+    if not markers:
+        return whole
+    try:
+        from _pytest.mark.expression import Expression  # pytest's own -m grammar
+
+        expression = Expression.compile(markers)
+    except (ImportError, SyntaxError):
+        return whole
+    named: set[str] = set()
+
+    def has(family: str) -> Callable[..., bool]:
+        def matcher(name: str, **_: object) -> bool:
+            named.add(name)
+            return name == family
+
+        return matcher
+
+    chosen = [f for f in FAMILIES if expression.evaluate(has(f))]
+    files = [suite / f"test_{f}.py" for f in chosen]
+    if not chosen or not named <= set(FAMILIES) or not all(f.is_file() for f in files):
+        return whole
+    return [str(f) for f in files]
 
 
 def run_configuration(run: _Run, linkis_version: str | None = None) -> str:
