@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from linkis_harness.core.ledger import Ledger, LedgerError, Row, parse_rows
-from linkis_harness.resources import data_dir
+from linkis_harness.resources import data_dir, yamltext
 
 __all__ = ["default_dir", "load_ledger", "shipped_ledger"]
 
@@ -24,7 +24,7 @@ def _rows(path: Path) -> list[Row]:
     except OSError as exc:
         raise LedgerError(f"{path}: cannot read the ledger: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yamltext.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -8,7 +8,7 @@ import yaml
 
 from linkis_harness.core.workload import PROFILES, Workload
 from linkis_harness.errors import ConfigError
-from linkis_harness.resources import data_dir
+from linkis_harness.resources import data_dir, yamltext
 
 __all__ = ["default_dir", "load_workloads", "select"]
 
@@ -24,7 +24,7 @@ def _load_file(path: Path) -> Workload:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read workload: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yamltext.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

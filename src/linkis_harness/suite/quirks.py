@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from linkis_harness.core.families import FAMILIES
+from linkis_harness.resources import yamltext
 
 __all__ = ["Quirk", "load_quirks"]
 
@@ -41,7 +42,7 @@ def load_quirks(path: Path) -> list[Quirk]:
     """Read a quirks file; raise `pytest.UsageError` naming the file and entry when it is wrong."""
     where = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamltext.load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise pytest.UsageError(
             f"--linkis-quirks: cannot read {where}: {exc.strerror}"

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
-import yaml
 from schemathesis import Case
 
+from linkis_harness.resources import yamltext
 from linkis_harness.suite.schema_oracles import KNOWN_IDS, body_json
 from linkis_harness.suite.secrets import scrub
 
@@ -74,7 +74,7 @@ class SchemaRecord:
             "http_interactions": self.interactions,
         }
         path.write_text(
-            yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
+            yamltext.dump(document, allow_unicode=True, sort_keys=False),
             encoding="utf-8",
         )
 
