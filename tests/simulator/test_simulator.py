@@ -185,6 +185,9 @@ def test_log_paging_matches_the_reference_semantics(alice: Session) -> None:
 def test_history_list_filters_by_owner_and_counts_rows(
     sim: RunningSimulator, alice: Session
 ) -> None:
+    alice.submit(
+        "# linkis-sim: duration=0\necho a"
+    )  # whichever tests ran before on this worker
     bob = Session(sim.url, "bob")
     _, bob_task = bob.submit("# linkis-sim: duration=0\necho b", user="bob")
     bob_list = _assert_json(bob.get("/jobhistory/list", pageSize=100))["data"]

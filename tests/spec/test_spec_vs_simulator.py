@@ -213,8 +213,9 @@ def _linked_calls(interactions: Any) -> int:
     return count
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def faithful() -> Iterator[RunningSimulator]:
+    """A simulator per test: a generated logout run first would leave its mark on the next."""
     with start_simulator(speed=SPEED) as sim:
         yield sim
 
