@@ -141,9 +141,13 @@ def test_pytest_command_carries_no_setting_and_no_secret(tmp_path: Path) -> None
         "-m log or kill",
         "--hypothesis-seed 7",
         "-p linkis",
-        "-p no:locust",
+        "-p hypothesispytest",
+        "-p schemathesis",
     ):
         assert expected in joined
+    # No other plugin: autoloading is off, so Locust's (which owns --host) and xdist stay out.
+    env = check_runner.pytest_environment(run, None, {})
+    assert env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] == "1"
     # Settings travel as the run configuration only (one path), never as --linkis-* flags.
     assert "--linkis-target" not in joined
     assert "--linkis-user" not in joined

@@ -395,8 +395,12 @@ def pytest_command(
         os.devnull,
         "--rootdir",
         str(suite),
+        # Only the plugins the suite uses (pytest_environment turns autoloading off): a plugin
+        # installed beside the harness (xdist, anyio, Locust's, a coverage tool) stays out.
         "-p",
-        "no:locust",
+        "hypothesispytest",
+        "-p",
+        "schemathesis",
         "-p",
         "no:cacheprovider",
         "-p",
@@ -492,6 +496,9 @@ def pytest_environment(
     # pytest rewrites the asserts of every plugin module (schemathesis, hypothesis) on each start
     # unless it may cache the result: ~5 s of CPU per run without the cache.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = (
+        "1"  # pytest_command names the suite's plugins
+    )
     if _HYPOTHESIS_STORAGE not in env:
         cache = _hypothesis_cache(env)
         if cache is not None:
