@@ -694,3 +694,24 @@ def test_older_versions_differ_where_real_linkis_did(
         assert ExecId.parse(exec_id).layout.value == layout
         assert http.get(f"/entrance/{exec_id}/status").json()["status"] == 0
         assert http.get("/jobhistory/999999/get").json()["status"] == missing
+
+
+def test_history_list_pages_as_pagehelper_reasonable_and_page_size_zero(
+    sim: RunningSimulator,
+) -> None:
+    """A page past the last answers the last page again; pageSize 0 lists every row."""
+    bob = Session(sim.url, "bob")
+    for n in range(3):
+        bob.submit(f"# linkis-sim: duration=0\necho {n}", user="bob")
+
+    def ids(**query: int) -> tuple[list[int], int]:
+        data = _assert_json(bob.get("/jobhistory/list", **query))["data"]
+        return [t["taskID"] for t in data["tasks"]], data["totalPage"]
+
+    every, total = ids(pageSize=0)
+    assert len(every) == total >= 3
+    last_page = (total - 1) // 2 + 1
+    last, _ = ids(pageSize=2, pageNow=last_page)
+    assert last == every[(last_page - 1) * 2 :]
+    assert ids(pageSize=2, pageNow=last_page + 5)[0] == last
+    assert ids(pageSize=2, pageNow=1)[0] == every[:2]

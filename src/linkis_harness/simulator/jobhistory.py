@@ -7,6 +7,8 @@ admin sees everyone's, or one user's with `proxyUser`;
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -33,6 +35,7 @@ NOT_FOUND = (
     "(没有找到对应的job，或者可能没有权限查看该job)"
 )
 _DAY = 86_400.0
+_EVERY_ROW = 2**31 - 1  # pageSize 0: no limit
 _NUMBERS = {
     "startDate": LONG_BITS,
     "endDate": LONG_BITS,
@@ -113,7 +116,10 @@ class JobHistoryApi:
         if end == start:
             end += _DAY
         page = max(int(numbers["pageNow"] or 1), 1)
-        size = max(int(numbers["pageSize"] or 20), 1)
+        # PageHelper runs with pageSizeZero and reasonable (ledger: jobhistory.list.paging):
+        # pageSize 0 lists every row, and a page past the last answers the last page again.
+        every = numbers["pageSize"] == 0
+        size = _EVERY_ROW if every else max(int(numbers["pageSize"] or 20), 1)
         user: str = request.scope[SCOPE_USER]
         status = query.get("status") or None
         terminal = status is not None and status in {
@@ -130,9 +136,12 @@ class JobHistoryApi:
             creator=query.get("creator") or None,
             final_status=status if terminal else None,
         )
-        total, jobs = self.store.history.select(
-            where, now=now, live_state=None if terminal else status
-        )
+        live = None if terminal else status
+        total, jobs = self.store.history.select(where, now=now, live_state=live)
+        if not jobs and total and where.offset:
+            last = (total - 1) // size
+            where = replace(where, offset=last * size)
+            total, jobs = self.store.history.select(where, now=now, live_state=live)
         tasks = [task_record(job, now, self.faults) for job in jobs]
         return self.answer.ok(
             "/api/jobhistory/list", {"tasks": tasks, "totalPage": total}
