@@ -414,20 +414,18 @@ def test_unknown_marker_exits_2(tmp_path: Path) -> None:
 # -- reports, reproducers, secrets, quirks ---------------------------------------------------
 
 
+def _envelope_shape_check(report_dir: Path, *extra: str) -> CheckRun:
+    """`check -m envelope` at smoke against a simulator whose answers lack `message`."""
+    with _sim("envelope-shape") as url:
+        return check(
+            url, "--profile", "smoke", "-m", "envelope", *extra, report_dir=report_dir
+        )
+
+
 def test_report_dir_holds_junit_results_and_reproducers(tmp_path: Path) -> None:
     report = tmp_path / "report"
     junit = tmp_path / "ci" / "envelope-shape.xml"
-    with _sim("envelope-shape") as url:
-        result = check(
-            url,
-            "--profile",
-            "smoke",
-            "-m",
-            "envelope",
-            "--junit-xml",
-            str(junit),
-            report_dir=report,
-        )
+    result = _envelope_shape_check(report, "--junit-xml", str(junit))
     tree = ET.parse(report / "junit.xml")
     suite = tree.getroot().find("testsuite")
     assert suite is not None
@@ -456,17 +454,7 @@ def test_quirks_file_accepts_a_known_deviation(tmp_path: Path) -> None:
         "    reason: our gateway strips message on success (ticket OPS-1)\n",
         encoding="utf-8",
     )
-    with _sim("envelope-shape") as url:
-        result = check(
-            url,
-            "--profile",
-            "smoke",
-            "-m",
-            "envelope",
-            "--quirks",
-            str(quirks),
-            report_dir=tmp_path / "r",
-        )
+    result = _envelope_shape_check(tmp_path / "r", "--quirks", str(quirks))
     assert result.code == 0, result.out + result.err
     assert result.results is not None
     accepted = [r for r in result.results["results"] if r["outcome"] == "accepted"]  # type: ignore[union-attr]
